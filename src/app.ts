@@ -1,0 +1,32 @@
+import express, { type Express } from 'express';
+import { appsRouter } from './api/apps.js';
+import { createAuthenticator } from './api/auth.js';
+import { deliveriesRouter } from './api/deliveries.js';
+import { errorHandler, requestId } from './api/error-handler.js';
+import { eventsRouter } from './api/events.js';
+import { healthRouter } from './api/health.js';
+import { schoolsRouter } from './api/schools.js';
+import type { Deps } from './deps.js';
+import { AppError } from './lib/errors.js';
+
+/** Builds the HTTP app; never listens (tests drive it in-process). */
+export function buildApp(deps: Deps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  app.use(requestId);
+  app.use(healthRouter(deps.redis));
+  app.use(express.json({ limit: '1mb', strict: true }));
+  const auth = createAuthenticator(deps.config.adminToken, deps.apps, deps.schools);
+  const v1 = express.Router();
+  v1.use((req, res, next) => auth.middleware(req, res, next));
+  v1.use('/apps', appsRouter(deps, auth));
+  v1.use('/schools', schoolsRouter(deps));
+  v1.use('/events', eventsRouter(deps));
+  v1.use('/deliveries', deliveriesRouter(deps));
+  app.use('/v1', v1);
+  app.use((req, _res, next) => next(new AppError('not_found', 404, `no route for ${req.method} ${req.path}`)));
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import { parseRetrySchedule } from './domain/retry-policy.js';
+
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
+    PORT: int(0, 65_535).default(8080),
+    REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+    REDIS_CLUSTER_NODES: z
+      .string()
+      .regex(/^[^,:\s]+:\d+(,[^,:\s]+:\d+)*$/, 'expected host:port,host:port…')
+      .optional(),
+    ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    ALLOW_PRIVATE_ENDPOINTS: bool.default(false),
+    DELIVERY_TIMEOUT_MS: int(100, 300_000).default(10_000),
+    RETRY_SCHEDULE: z
+      .string()
+      .default('1s,2s,5s,10s')
+      .transform((text, ctx) => {
+        try {
+          return parseRetrySchedule(text);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
+    SUMMARY_DELAY_S: int(0, 7 * 86_400).default(1200),
+    ROOM_EMPTY_TTL_S: int(0, 7 * 86_400).default(3600),
+    LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
+    AGORA_APP_ID: z.string().regex(/^[0-9a-fA-F]{32}$/, 'expected 32 hex characters').optional(),
+    AGORA_APP_CERTIFICATE: z.string().regex(/^[0-9a-fA-F]{32}$/, 'expected 32 hex characters').optional(),
+    ZEGO_APP_ID: int(1, 2 ** 32 - 1).optional(),
+    ZEGO_SERVER_SECRET: z.string().length(32, 'must be exactly 32 characters').optional(),
+    // classbell's own settings (not in the contract, documented in the README)
+    KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('cb'),
+    WORKER_CONCURRENCY: int(1, 10_000).default(200),
+    DRAIN_BATCH: int(1, 1000).default(64),
+    DRAIN_SLICE_MS: int(10, 60_000).default(1000),
+    DELIVERY_RETENTION_S: int(60, 365 * 86_400).default(7 * 86_400),
+    SHUTDOWN_TIMEOUT_MS: int(1000, 600_000).default(30_000),
+    REDIS_DATA_DIR: z.string().default('./data'),
+  })
+
+/** Rules across variables, checked on the raw values so they are reported with every other problem. */
+function crossProblems(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  if (!env.ADMIN_TOKEN && env.NODE_ENV !== 'development') problems.push('ADMIN_TOKEN: required unless NODE_ENV=development');
+  if (Boolean(env.AGORA_APP_ID) !== Boolean(env.AGORA_APP_CERTIFICATE)) {
+    problems.push('AGORA_APP_CERTIFICATE: AGORA_APP_ID and AGORA_APP_CERTIFICATE go together');
+  }
+  if (Boolean(env.ZEGO_APP_ID) !== Boolean(env.ZEGO_SERVER_SECRET)) {
+    problems.push('ZEGO_SERVER_SECRET: ZEGO_APP_ID and ZEGO_SERVER_SECRET go together');
+  }
+  return problems;
+}
+
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  redisUrl: string;
+  redisClusterNodes: { host: string; port: number }[] | undefined;
+  /** Operator bearer token; in development a missing token means "dev-admin-token". */
+  adminToken: string;
+  allowPrivateEndpoints: boolean;
+  deliveryTimeoutMs: number;
+  retryScheduleMs: readonly number[];
+  summaryDelayS: number;
+  roomEmptyTtlS: number;
+  logLevel: string;
+  agora: { appId: string; appCertificate: string } | undefined;
+  zego: { appId: number; serverSecret: string } | undefined;
+  keyPrefix: string;
+  workerConcurrency: number;
+  drainBatch: number;
+  drainSliceMs: number;
+  deliveryRetentionS: number;
+  shutdownTimeoutMs: number;
+  redisDataDir: string;
+}
+
+/** Thrown with every problem of the environment at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the configuration from an environment map; throws ConfigError listing every problem. */
+export function loadConfig(env: Record<string, string | undefined>): Readonly<Config> {
+  // An empty variable means "unset", as in most twelve-factor tools.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`)),
+    ...crossProblems(cleaned),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const e = parsed.data;
+  return Object.freeze({
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    redisUrl: e.REDIS_URL,
+    redisClusterNodes: e.REDIS_CLUSTER_NODES?.split(',').map((hp) => {
+      const [host, port] = hp.split(':');
+      return { host: host as string, port: Number(port) };
+    }),
+    adminToken: e.ADMIN_TOKEN ?? 'dev-admin-token',
+    allowPrivateEndpoints: e.ALLOW_PRIVATE_ENDPOINTS,
+    deliveryTimeoutMs: e.DELIVERY_TIMEOUT_MS,
+    retryScheduleMs: Object.freeze(e.RETRY_SCHEDULE),
+    summaryDelayS: e.SUMMARY_DELAY_S,
+    roomEmptyTtlS: e.ROOM_EMPTY_TTL_S,
+    logLevel: e.LOG_LEVEL,
+    agora: e.AGORA_APP_ID && e.AGORA_APP_CERTIFICATE ? { appId: e.AGORA_APP_ID, appCertificate: e.AGORA_APP_CERTIFICATE } : undefined,
+    zego: e.ZEGO_APP_ID && e.ZEGO_SERVER_SECRET ? { appId: e.ZEGO_APP_ID, serverSecret: e.ZEGO_SERVER_SECRET } : undefined,
+    keyPrefix: e.KEY_PREFIX,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    drainBatch: e.DRAIN_BATCH,
+    drainSliceMs: e.DRAIN_SLICE_MS,
+    deliveryRetentionS: e.DELIVERY_RETENTION_S,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    redisDataDir: e.REDIS_DATA_DIR,
+  });
+}

@@ -1,0 +1,46 @@
+import type { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import { createBullConnection, createRedis } from './lib/redis.js';
+import type { Logger } from './lib/logger.js';
+import { Scheduler } from './queue/scheduler.js';
+import { AppStore } from './store/apps.js';
+import { DeliveryStore } from './store/deliveries.js';
+import { Keys } from './store/keys.js';
+import { OutboxStore } from './store/outbox.js';
+import { SchoolStore } from './store/schools.js';
+
+/** Everything the API and the workers share: connections and stores. */
+export interface Deps {
+  config: Readonly<Config>;
+  logger: Logger;
+  redis: Redis;
+  keys: Keys;
+  apps: AppStore;
+  schools: SchoolStore;
+  outbox: OutboxStore;
+  deliveries: DeliveryStore;
+  scheduler: Scheduler;
+  close(): Promise<void>;
+}
+
+/** Opens the Redis connections and builds the stores. */
+export function createDeps(config: Readonly<Config>, logger: Logger): Deps {
+  const redis = createRedis(config);
+  redis.on('error', (error: Error) => logger.warn('redis connection problem', { error: error.message }));
+  const bull = createBullConnection(config);
+  bull.on('error', (error: Error) => logger.warn('redis (queue) connection problem', { error: error.message }));
+  const keys = new Keys(config.keyPrefix);
+  const scheduler = new Scheduler(bull, keys.bullPrefix);
+  return {
+    config, logger, redis, keys, scheduler,
+    apps: new AppStore(redis, keys),
+    schools: new SchoolStore(redis, keys),
+    outbox: new OutboxStore(redis, keys, config.deliveryRetentionS),
+    deliveries: new DeliveryStore(redis, keys),
+    async close() {
+      await scheduler.close();
+      redis.disconnect();
+      bull.disconnect();
+    },
+  };
+}

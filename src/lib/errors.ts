@@ -1,0 +1,20 @@
+/** One family for every error the API answers on purpose. */
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export const notFound = (what: string) => new AppError('not_found', 404, `${what} not found`);
+export const unauthorized = (message = 'missing or invalid credentials') => new AppError('unauthorized', 401, message);
+export const forbidden = (message = 'not allowed for these credentials') => new AppError('forbidden', 403, message);
+export const conflict = (code: string, message: string, details?: unknown) => new AppError(code, 409, message, details);
+
+/** Redis is down or unreachable: the request can be retried later. */
+export const unavailable = () => new AppError('unavailable', 503, 'storage temporarily unavailable, retry later');

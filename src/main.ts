@@ -1,0 +1,92 @@
+import type { Server } from 'node:http';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createDeps } from './deps.js';
+import { createLogger, type Logger } from './lib/logger.js';
+import { ensureRedis, type PrivateRedis } from './lib/redis-autostart.js';
+import { waitReady } from './lib/redis.js';
+import { startWorkers, type RunningWorkers } from '../workers/main.js';
+
+type Role = 'all' | 'api' | 'worker';
+
+function roleFromArgs(argv: string[]): Role {
+  const arg = argv.find((a) => a.startsWith('--role='))?.slice('--role='.length) ?? 'all';
+  if (arg === 'all' || arg === 'api' || arg === 'worker') return arg;
+  throw new ConfigError([`--role: expected all, api or worker, got "${arg}"`]);
+}
+
+function configOrExit(): { config: Readonly<Config>; role: Role } {
+  try {
+    return { config: loadConfig(process.env), role: roleFromArgs(process.argv.slice(2)) };
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+async function listen(app: ReturnType<typeof buildApp>, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, (error?: Error) => (error ? reject(error) : resolve(server)));
+  });
+}
+
+/** Stops in order: no new requests, in-flight pushes finish, connections close, private Redis last. */
+function onShutdown(logger: Logger, timeoutMs: number, steps: (() => Promise<unknown>)[]): void {
+  let started = false;
+  const shutdown = async (signal: string) => {
+    if (started) return;
+    started = true;
+    logger.info('shutting down', { signal });
+    setTimeout(() => {
+      logger.error('shutdown took too long; exiting', { timeoutMs });
+      process.exit(1);
+    }, timeoutMs).unref();
+    for (const step of steps) {
+      await step().catch((error: unknown) => logger.warn('shutdown step failed', { error: String(error) }));
+    }
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+async function main(): Promise<void> {
+  const { config, role } = configOrExit();
+  const logger = createLogger(config.logLevel);
+  let privateRedis: PrivateRedis | undefined;
+  if (!config.redisClusterNodes) {
+    try {
+      privateRedis = await ensureRedis(config.redisUrl, config.redisDataDir, logger);
+    } catch (error) {
+      console.error(error instanceof Error ? error.message : String(error));
+      process.exit(1);
+    }
+  }
+  const deps = createDeps(config, logger);
+  await waitReady(deps.redis, 10_000);
+  let server: Server | undefined;
+  let workers: RunningWorkers | undefined;
+  if (role !== 'worker') {
+    server = await listen(buildApp(deps), config.port);
+    logger.info('API listening', { port: config.port, role });
+  }
+  if (role !== 'api') {
+    workers = startWorkers(deps);
+    logger.info('workers started', { concurrency: config.workerConcurrency, role });
+  }
+  onShutdown(logger, config.shutdownTimeoutMs, [
+    () => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())),
+    async () => workers?.close(),
+    () => deps.close(),
+    async () => privateRedis?.stop(),
+  ]);
+}
+
+main().catch((error: unknown) => {
+  console.error('classbell failed to start:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,44 @@
+--[[
+  Starts (claim) or continues (next) a drain slice: returns the first events of the outbox.
+  KEYS[1] school hash   KEYS[2] state hash   KEYS[3] outbox list   KEYS[4] scheduled zset
+  ARGV[1] mode "claim" | "next"   ARGV[2] epoch (claim) or owner token (next)
+  ARGV[3] new owner token (claim)  ARGV[4] batch size  ARGV[5] now (ms)  ARGV[6] sid
+  ARGV[7] event key prefix ("<prefix>:{s<sid>}:e:")
+  Returns {"stale"} (another job owns the school), {"idle"} (outbox empty, drain released),
+          {"held"} (school not active, drain released), or
+          {"ok", endpointUrl, secret, id1, json1, attempts1, id2, json2, attempts2, ...}
+          where json is false when the event record is gone.
+]]
+--- @include "drain-state"
+
+local mode, check, token, batch, nowMs, sid, eventPrefix =
+  ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7]
+
+if mode == 'claim' then
+  if redis.call('HGET', KEYS[2], 'epoch') ~= check or redis.call('HGET', KEYS[2], 'sched') ~= '1' then
+    return {'stale'}
+  end
+  redis.call('HSET', KEYS[2], 'owner', token, 'phase', 'draining')
+  redis.call('ZADD', KEYS[4], nowMs, sid)
+elseif redis.call('HGET', KEYS[2], 'owner') ~= check then
+  return {'stale'}
+end
+
+local school = redis.call('HMGET', KEYS[1], 'status', 'url', 'secret')
+if school[1] ~= 'active' then
+  release(KEYS[2], KEYS[4], sid)
+  return {'held'}
+end
+local ids = redis.call('LRANGE', KEYS[3], 0, batch - 1)
+if #ids == 0 then
+  release(KEYS[2], KEYS[4], sid)
+  return {'idle'}
+end
+local out = {'ok', school[2], school[3]}
+for _, id in ipairs(ids) do
+  local ev = redis.call('HMGET', eventPrefix .. id, 'ev', 'n')
+  table.insert(out, id)
+  table.insert(out, ev[1])
+  table.insert(out, ev[2] or '0')
+end
+return out

@@ -1,0 +1,50 @@
+-- Shared by the outbox scripts. A school's drain state lives in its state hash:
+--   sched  "1" while exactly one drain job is queued, delayed or running for the school
+--   epoch  increments whenever a new drain job is created; a job whose epoch is not the
+--          current one is stale and exits without pushing
+--   owner  random token of the drainer currently pushing; every write checks it
+--   phase  idle | queued | draining | retry_wait
+
+-- Schedules a drain when the school is active, has queued events and none is scheduled.
+-- Returns the new epoch (the caller adds job "d-<sid>-<epoch>") or false.
+local function wake(schoolKey, stateKey, outboxKey, schedKey, sid, nowMs)
+  if redis.call('HGET', schoolKey, 'status') ~= 'active' then return false end
+  if redis.call('HGET', stateKey, 'sched') == '1' then return false end
+  if redis.call('LLEN', outboxKey) == 0 then return false end
+  local epoch = redis.call('HINCRBY', stateKey, 'epoch', 1)
+  redis.call('HSET', stateKey, 'sched', '1', 'phase', 'queued', 'owner', '')
+  redis.call('ZADD', schedKey, nowMs, sid)
+  return epoch
+end
+
+-- The school has nothing to push (or may not receive): no drain job exists any more.
+local function release(stateKey, schedKey, sid)
+  redis.call('HSET', stateKey, 'sched', '0', 'phase', 'idle', 'owner', '')
+  redis.call('ZREM', schedKey, sid)
+end
+
+-- Hands the school to a new drain job (yield for fairness, or wait for a retry).
+local function reschedule(stateKey, schedKey, sid, phase, nowMs)
+  local epoch = redis.call('HINCRBY', stateKey, 'epoch', 1)
+  redis.call('HSET', stateKey, 'sched', '1', 'phase', phase, 'owner', '')
+  redis.call('ZADD', schedKey, nowMs, sid)
+  return epoch
+end
+
+-- Appends one attempt record (a JSON object) to the event's attempt list, keeping the last `keep`.
+local function recordAttempt(eventKey, attemptJson, keep)
+  local n = redis.call('HINCRBY', eventKey, 'n', 1)
+  local att = redis.call('HGET', eventKey, 'att')
+  if not att or att == '' then
+    att = '[' .. attemptJson .. ']'
+  else
+    att = string.sub(att, 1, -2) .. ',' .. attemptJson .. ']'
+    if n > keep then
+      local list = cjson.decode(att)
+      while #list > keep do table.remove(list, 1) end
+      att = cjson.encode(list)
+    end
+  end
+  redis.call('HSET', eventKey, 'att', att)
+  return n
+end

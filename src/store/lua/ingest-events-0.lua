@@ -1,0 +1,72 @@
+--[[
+  Accepts a batch of events for one app, all or nothing: every check runs before any write.
+  KEYS: none — keys are derived from ARGV[1] because a batch spans schools (standalone Redis).
+  ARGV[1] key prefix        ARGV[2] now (ms)        ARGV[3] app id
+  ARGV[4] retention (s) for events that are stored but never pushed
+  ARGV[5] number of events, then 5 values per event: id, sid, indexed ("1" = id chosen by the
+          client: checked for idempotency), type, event JSON
+  Returns {"ok", {accepted ids}, {duplicate ids}, {sid, epoch, sid, epoch, ...}}
+       or {"no_school", sid} | {"id_taken", id} (nothing written)
+]]
+--- @include "drain-state"
+
+local prefix, nowMs, appId, retentionS = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
+local count = tonumber(ARGV[5])
+local schedKey = prefix .. ':sched'
+
+local function tag(sid) return prefix .. ':{s' .. sid .. '}' end
+
+-- Pass 1: checks only.
+local duplicate = {}
+local seen = {}
+for i = 0, count - 1 do
+  local base = 6 + i * 5
+  local id, sid, indexed = ARGV[base], ARGV[base + 1], ARGV[base + 2]
+  if redis.call('EXISTS', tag(sid) .. ':school') == 0 then return {'no_school', sid} end
+  if seen[id] then
+    duplicate[i] = true
+  elseif indexed == '1' then
+    local owner = redis.call('GET', prefix .. ':eid:' .. id)
+    if owner then
+      if string.sub(owner, 1, #appId + 1) ~= appId .. ' ' then return {'id_taken', id} end
+      duplicate[i] = true
+    end
+  end
+  seen[id] = true
+end
+
+-- Pass 2: writes.
+local accepted, duplicates, touched, touchedOrder = {}, {}, {}, {}
+for i = 0, count - 1 do
+  local base = 6 + i * 5
+  local id, sid, indexed, etype, json = ARGV[base], ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4]
+  if duplicate[i] then
+    table.insert(duplicates, id)
+  else
+    local t = tag(sid)
+    local eventKey = t .. ':e:' .. id
+    local subs = redis.call('HGET', t .. ':school', 'subs')
+    local pushed = subs == '*' or (subs and string.find(subs, ',' .. etype .. ',', 1, true) ~= nil)
+    redis.call('HSET', eventKey, 'app', appId, 'type', etype, 'at', nowMs, 'ev', json, 'n', 0,
+      'st', pushed and 'pending' or 'unsubscribed')
+    if indexed == '1' then redis.call('SET', prefix .. ':eid:' .. id, appId .. ' ' .. sid) end
+    if pushed then
+      redis.call('RPUSH', t .. ':q', id)
+      redis.call('ZADD', t .. ':log', nowMs, id)
+      redis.call('ZADD', prefix .. ':log', nowMs, sid .. '/' .. id)
+      if not touched[sid] then touched[sid] = true; table.insert(touchedOrder, sid) end
+    else
+      redis.call('EXPIRE', eventKey, retentionS)
+      if indexed == '1' then redis.call('EXPIRE', prefix .. ':eid:' .. id, retentionS) end
+    end
+    table.insert(accepted, id)
+  end
+end
+
+local wakes = {}
+for _, sid in ipairs(touchedOrder) do
+  local t = tag(sid)
+  local epoch = wake(t .. ':school', t .. ':st', t .. ':q', schedKey, sid, nowMs)
+  if epoch then table.insert(wakes, sid); table.insert(wakes, epoch) end
+end
+return {'ok', accepted, duplicates, wakes}

@@ -1,0 +1,46 @@
+--[[
+  Every change of a school's status goes through here, so the drain is woken exactly when the
+  school becomes active with events waiting.
+  KEYS[1] school hash  KEYS[2] state hash  KEYS[3] outbox list  KEYS[4] scheduled zset
+  ARGV[1] action: "pause" | "resume" | "verifying" | "verified" | "unverified"
+  ARGV[2] now (ms)  ARGV[3] sid  ARGV[4] verification id (verifying/verified/unverified)
+  ARGV[5] error text (unverified)
+  Returns {"missing"} (no such school), {"stale"} (an older verification answered),
+          {"not_paused"} (resume of a school that is not paused),
+          {"verify"} (resumed, but the endpoint was never verified: start a verification), or
+          {"ok", status, epoch|false}: with an epoch the caller adds job d-<sid>-<epoch> now.
+]]
+--- @include "drain-state"
+
+local action, nowMs, sid, verifyId, errorText = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5]
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
+local status = redis.call('HGET', KEYS[1], 'status')
+
+if action == 'pause' then
+  redis.call('HSET', KEYS[1], 'status', 'paused', 'updatedAt', nowMs)
+  return {'ok', 'paused', false}
+elseif action == 'resume' then
+  if status ~= 'paused' then return {'not_paused'} end
+  if redis.call('HGET', KEYS[1], 'verified') ~= '1' then
+    redis.call('HSET', KEYS[1], 'status', 'pending', 'updatedAt', nowMs)
+    return {'verify'}
+  end
+  redis.call('HSET', KEYS[1], 'status', 'active', 'updatedAt', nowMs)
+  return {'ok', 'active', wake(KEYS[1], KEYS[2], KEYS[3], KEYS[4], sid, nowMs)}
+elseif action == 'verifying' then
+  redis.call('HSET', KEYS[1], 'verifyId', verifyId, 'verified', '0', 'updatedAt', nowMs)
+  if status ~= 'paused' then redis.call('HSET', KEYS[1], 'status', 'pending') end
+  return {'ok', redis.call('HGET', KEYS[1], 'status'), false}
+end
+
+if redis.call('HGET', KEYS[1], 'verifyId') ~= verifyId then return {'stale'} end
+if action == 'verified' then
+  redis.call('HSET', KEYS[1], 'verified', '1', 'lastError', '', 'verifiedAt', nowMs)
+  if status == 'paused' then return {'ok', 'paused', false} end
+  redis.call('HSET', KEYS[1], 'status', 'active')
+  return {'ok', 'active', wake(KEYS[1], KEYS[2], KEYS[3], KEYS[4], sid, nowMs)}
+end
+redis.call('HSET', KEYS[1], 'verified', '0', 'lastError', errorText)
+if status == 'paused' then return {'ok', 'paused', false} end
+redis.call('HSET', KEYS[1], 'status', 'verification_failed')
+return {'ok', 'verification_failed', false}

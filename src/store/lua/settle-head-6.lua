@@ -1,0 +1,54 @@
+--[[
+  Records the outcome of pushing the head event. On "delivered" the head is popped; on a failure
+  it stays at the head and the school is handed to a delayed retry job.
+  KEYS[1] school hash  KEYS[2] state hash  KEYS[3] outbox list  KEYS[4] event hash
+  KEYS[5] scheduled zset  KEYS[6] the event's idempotency index key (may not exist)
+  ARGV[1] owner token  ARGV[2] event id  ARGV[3] now (ms)  ARGV[4] attempt JSON
+  ARGV[5] outcome  ARGV[6] retention (s)  ARGV[7] attempts kept per event  ARGV[8] sid
+  ARGV[9] error text (failures)
+  Returns {"stale"} (ownership lost: stop), {"moved"} (the head changed, e.g. skipped: refetch),
+          {"ok"} (delivered), {"held"} (delivered, but the school is no longer active: stop),
+          {"retry", headAttempts, epoch} (failure recorded; add job d-<sid>-<epoch> after the delay)
+]]
+--- @include "drain-state"
+
+local token, id, nowMs, attempt, outcome = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
+local retentionS, keep, sid, errorText = tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8], ARGV[9]
+
+if redis.call('HGET', KEYS[2], 'owner') ~= token then return {'stale'} end
+if redis.call('LINDEX', KEYS[3], 0) ~= id then return {'moved'} end
+
+local exists = redis.call('EXISTS', KEYS[4]) == 1
+if outcome == 'gone' then
+  redis.call('LPOP', KEYS[3])
+  return {'ok'}
+end
+
+if exists then recordAttempt(KEYS[4], attempt, keep) end
+if outcome == 'delivered' then
+  redis.call('LPOP', KEYS[3])
+  if exists then
+    redis.call('HSET', KEYS[4], 'st', 'delivered', 'dAt', nowMs)
+    -- Still queued again later (redeliver/replay)? Then it must outlive its retention.
+    if redis.call('LPOS', KEYS[3], id) == false then
+      redis.call('EXPIRE', KEYS[4], retentionS)
+      redis.call('EXPIRE', KEYS[6], retentionS)
+    end
+  end
+  redis.call('HINCRBY', KEYS[2], 'delivered', 1)
+  redis.call('HSET', KEYS[2], 'lastDeliveredAt', nowMs, 'headAttempts', 0, 'headFailingSince', '')
+  if redis.call('HGET', KEYS[1], 'status') ~= 'active' then
+    release(KEYS[2], KEYS[5], sid)
+    return {'held'}
+  end
+  return {'ok'}
+end
+
+if exists then redis.call('HSET', KEYS[4], 'st', 'failing') end
+redis.call('HINCRBY', KEYS[2], 'failedAttempts', 1)
+local headAttempts = redis.call('HINCRBY', KEYS[2], 'headAttempts', 1)
+local since = redis.call('HGET', KEYS[2], 'headFailingSince')
+if not since or since == '' then redis.call('HSET', KEYS[2], 'headFailingSince', nowMs) end
+redis.call('HSET', KEYS[2], 'lastError', errorText, 'lastErrorAt', nowMs)
+local epoch = reschedule(KEYS[2], KEYS[5], sid, 'retry_wait', nowMs)
+return {'retry', headAttempts, epoch}

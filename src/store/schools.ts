@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { generateSecret, hashCredential } from '../domain/signing.js';
+import type { Keys } from './keys.js';
+import { runScript } from './scripts.js';
+
+export type SchoolStatus = 'pending' | 'active' | 'verification_failed' | 'paused';
+export type Subscriptions = string[] | '*';
+
+/** A school as the API shows it: never its secret or API key. */
+export interface School {
+  sid: number;
+  name: string;
+  endpointUrl: string;
+  subscriptions: Subscriptions;
+  status: SchoolStatus;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What the delivery path needs besides the public fields. */
+export interface SchoolWithSecret extends School {
+  secret: string;
+  verifyId: string;
+}
+
+/** Result of a status change; `wakeEpoch` asks the caller to add drain job d-<sid>-<epoch>. */
+export type StatusChange =
+  | { kind: 'ok'; status: SchoolStatus; wakeEpoch: number | null }
+  | { kind: 'missing' | 'stale' | 'not_paused' | 'verify' };
+
+/** Subscriptions are stored as "*" or ",type,type," so Lua can test membership with one find. */
+const encodeSubs = (subs: Subscriptions) => (subs === '*' ? '*' : `,${subs.join(',')},`);
+const decodeSubs = (text: string | undefined): Subscriptions =>
+  !text || text === '*' ? '*' : text.split(',').filter((t) => t !== '');
+
+function parse(h: Record<string, string>): SchoolWithSecret | undefined {
+  if (!h.sid) return undefined;
+  return {
+    sid: Number(h.sid),
+    name: h.name ?? '',
+    endpointUrl: h.url ?? '',
+    subscriptions: decodeSubs(h.subs),
+    status: (h.status ?? 'pending') as SchoolStatus,
+    lastError: h.lastError ? h.lastError : null,
+    createdAt: new Date(Number(h.createdAt)).toISOString(),
+    updatedAt: new Date(Number(h.updatedAt ?? h.createdAt)).toISOString(),
+    secret: h.secret ?? '',
+    verifyId: h.verifyId ?? '',
+  };
+}
+
+/** Strips what must never leave the server. */
+export function publicSchool(s: SchoolWithSecret): School {
+  const { secret: _secret, verifyId: _verifyId, ...rest } = s;
+  return rest;
+}
+
+/** Schools: endpoint, secret, subscriptions and status. */
+export class SchoolStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  /** Registers a school; undefined when the sid is taken. Secret and API key are returned only here. */
+  async create(input: { sid: number; name: string; endpointUrl: string; secret?: string; subscriptions: Subscriptions }) {
+    const secret = input.secret ?? generateSecret();
+    const apiKey = `sk_${randomBytes(24).toString('base64url')}`;
+    const apiKeyHash = hashCredential(apiKey);
+    const now = Date.now();
+    const fields = {
+      sid: input.sid, name: input.name, url: input.endpointUrl, subs: encodeSubs(input.subscriptions),
+      status: 'pending', lastError: '', secret, apiKeyHash, createdAt: now, updatedAt: now, verifyId: '', verified: '0',
+    };
+    const created = await runScript(
+      this.redis, 'createSchool',
+      [this.keys.school(input.sid), this.keys.schools, this.keys.schoolApiKey(apiKeyHash)],
+      [input.sid, now, ...Object.entries(fields).flat()],
+    );
+    if (created !== 1) return undefined;
+    const school = parse(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, String(v)]))) as SchoolWithSecret;
+    return { school, secret, apiKey };
+  }
+
+  async get(sid: number): Promise<SchoolWithSecret | undefined> {
+    return parse(await this.redis.hgetall(this.keys.school(sid)));
+  }
+
+  async list(): Promise<SchoolWithSecret[]> {
+    const sids = await this.redis.zrange(this.keys.schools, 0, -1);
+    const pipeline = this.redis.pipeline();
+    for (const sid of sids) pipeline.hgetall(this.keys.school(Number(sid)));
+    const rows = (await pipeline.exec()) ?? [];
+    return rows.flatMap(([, h]) => parse((h ?? {}) as Record<string, string>) ?? []);
+  }
+
+  /** Changes name, endpoint or subscriptions; the caller re-verifies when the endpoint changed. */
+  async update(sid: number, patch: { name?: string; endpointUrl?: string; subscriptions?: Subscriptions }): Promise<boolean> {
+    const fields: Record<string, string | number> = { updatedAt: Date.now() };
+    if (patch.name !== undefined) fields.name = patch.name;
+    if (patch.endpointUrl !== undefined) fields.url = patch.endpointUrl;
+    if (patch.subscriptions !== undefined) fields.subs = encodeSubs(patch.subscriptions);
+    const key = this.keys.school(sid);
+    if (!(await this.redis.exists(key))) return false;
+    await this.redis.hset(key, fields);
+    return true;
+  }
+
+  /** Deletes the school with every key of it (queued events included). */
+  async delete(sid: number): Promise<boolean> {
+    const school = await this.redis.hget(this.keys.school(sid), 'apiKeyHash');
+    if (school === null) return false;
+    let cursor = '0';
+    do {
+      const [next, found] = await this.redis.scan(cursor, 'MATCH', `${this.keys.tag(sid)}:*`, 'COUNT', 1000);
+      if (found.length > 0) await this.redis.unlink(...found);
+      cursor = next;
+    } while (cursor !== '0');
+    await this.redis.multi().zrem(this.keys.schools, String(sid)).zrem(this.keys.scheduled, String(sid)).del(this.keys.schoolApiKey(school)).exec();
+    return true;
+  }
+
+  /** New signing secret, effective from the next push attempt. */
+  async rotateSecret(sid: number): Promise<string | undefined> {
+    if (!(await this.redis.exists(this.keys.school(sid)))) return undefined;
+    const secret = generateSecret();
+    await this.redis.hset(this.keys.school(sid), 'secret', secret, 'updatedAt', Date.now());
+    return secret;
+  }
+
+  /** New API key for the school's own access; the old one stops working at once. */
+  async rotateApiKey(sid: number): Promise<string | undefined> {
+    const oldHash = await this.redis.hget(this.keys.school(sid), 'apiKeyHash');
+    if (oldHash === null) return undefined;
+    const apiKey = `sk_${randomBytes(24).toString('base64url')}`;
+    const hash = hashCredential(apiKey);
+    await this.redis.multi().del(this.keys.schoolApiKey(oldHash)).set(this.keys.schoolApiKey(hash), sid).hset(this.keys.school(sid), 'apiKeyHash', hash).exec();
+    return apiKey;
+  }
+
+  /** The sid an API key belongs to (looked up by its hash, so no timing leak on the key itself). */
+  async sidForApiKey(apiKey: string): Promise<number | undefined> {
+    const sid = await this.redis.get(this.keys.schoolApiKey(hashCredential(apiKey)));
+    return sid === null ? undefined : Number(sid);
+  }
+
+  /** pause | resume | verifying | verified | unverified: see set-school-status-4.lua. */
+  async changeStatus(
+    sid: number,
+    action: 'pause' | 'resume' | 'verifying' | 'verified' | 'unverified',
+    verifyId = '',
+    errorText = '',
+  ): Promise<StatusChange> {
+    const k = this.keys;
+    const reply = (await runScript(
+      this.redis, 'setSchoolStatus',
+      [k.school(sid), k.state(sid), k.outbox(sid), k.scheduled],
+      [action, Date.now(), sid, verifyId, errorText],
+    )) as [string, string?, (number | null)?];
+    if (reply[0] !== 'ok') return { kind: reply[0] as 'missing' | 'stale' | 'not_paused' | 'verify' };
+    return { kind: 'ok', status: reply[1] as SchoolStatus, wakeEpoch: typeof reply[2] === 'number' ? reply[2] : null };
+  }
+}

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+
+const LUA_DIR = new URL('./lua/', import.meta.url);
+
+/** Script names as files: `<name>-<number of keys>.lua` in ./lua. */
+export const SCRIPT_FILES = {
+  ingestEvents: 'ingest-events-0.lua',
+  fetchHead: 'fetch-head-4.lua',
+  settleHead: 'settle-head-6.lua',
+  yieldDrain: 'yield-drain-2.lua',
+  skipHead: 'skip-head-4.lua',
+  requeueEvents: 'requeue-events-4.lua',
+  setSchoolStatus: 'set-school-status-4.lua',
+  createSchool: 'create-school-3.lua',
+} as const;
+
+export type ScriptName = keyof typeof SCRIPT_FILES;
+
+interface LoadedScript {
+  lua: string;
+  sha: string;
+  numberOfKeys: number;
+}
+
+/** Reads a script and splices in its `--- @include "name"` lines (from ./lua/includes). */
+function loadScript(file: string): LoadedScript {
+  const source = readFileSync(new URL(file, LUA_DIR), 'utf8');
+  const lua = source.replace(/^--- @include "([a-z0-9-]+)"$/gm, (_line, name: string) =>
+    readFileSync(new URL(`includes/${name}.lua`, LUA_DIR), 'utf8'),
+  );
+  const keys = /-(\d+)\.lua$/.exec(file);
+  if (!keys) throw new Error(`script file ${file} does not name its key count`);
+  return { lua, sha: createHash('sha1').update(lua).digest('hex'), numberOfKeys: Number(keys[1]) };
+}
+
+const loaded = new Map<ScriptName, LoadedScript>();
+function script(name: ScriptName): LoadedScript {
+  let found = loaded.get(name);
+  if (!found) {
+    found = loadScript(SCRIPT_FILES[name]);
+    loaded.set(name, found);
+  }
+  return found;
+}
+
+/** Runs a Lua script by its SHA, loading it into Redis on first use (NOSCRIPT). */
+export async function runScript(redis: Redis, name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown> {
+  const s = script(name);
+  if (keys.length !== s.numberOfKeys && s.numberOfKeys !== 0) {
+    throw new Error(`script ${name} takes ${s.numberOfKeys} keys, got ${keys.length}`);
+  }
+  try {
+    return await redis.evalsha(s.sha, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
+      return redis.eval(s.lua, keys.length, ...keys, ...args);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,20 @@
+import type { Config } from '../src/config.js';
+import type { PushClient } from '../src/lib/http-push.js';
+import type { Logger } from '../src/lib/logger.js';
+import type { Scheduler } from '../src/queue/scheduler.js';
+import type { DeliveryStore } from '../src/store/deliveries.js';
+import type { OutboxStore } from '../src/store/outbox.js';
+import type { SchoolStore } from '../src/store/schools.js';
+
+/** What the job processors need; built once per worker process. */
+export interface WorkerContext {
+  config: Pick<Config, 'deliveryTimeoutMs' | 'retryScheduleMs' | 'drainBatch' | 'drainSliceMs' | 'deliveryRetentionS'>;
+  logger: Logger;
+  client: PushClient;
+  scheduler: Scheduler;
+  outbox: OutboxStore;
+  schools: SchoolStore;
+  deliveries: DeliveryStore;
+  /** Set on shutdown: drains yield after their current push. */
+  stopping: { value: boolean };
+}

@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import type { Job } from 'bullmq';
+import { parseStoredEvent } from '../src/domain/stored-event.js';
+import { retryDelayMs } from '../src/domain/retry-policy.js';
+import { completeBody, toWire, wirePrefix } from '../src/domain/wire.js';
+import type { HeadEvent } from '../src/store/outbox.js';
+import type { DrainJob } from '../src/queue/jobs.js';
+import type { WorkerContext } from './context.js';
+import { pushSigned } from './push.js';
+
+type Step = 'next' | 'refetch' | 'stop';
+
+/**
+ * Drains one school for a time slice: pushes the head, waits for the acknowledgement, records it,
+ * and only then goes on to the next event. A failure schedules a delayed retry job and ends the
+ * slice; a slice that runs out of time or batch yields so other schools get their turn.
+ */
+export async function processDrain(ctx: WorkerContext, job: Job<DrainJob>): Promise<void> {
+  const { sid, epoch } = job.data;
+  const token = randomUUID();
+  const sliceEnd = Date.now() + ctx.config.drainSliceMs;
+  let fetched = await ctx.outbox.fetchHead(sid, 'claim', String(epoch), token, ctx.config.drainBatch);
+  while (fetched.kind === 'ok') {
+    for (const head of fetched.events) {
+      const step = await pushHead(ctx, sid, token, fetched.endpointUrl, fetched.secret, head);
+      if (step === 'stop') return;
+      if (step === 'refetch') break;
+    }
+    if (ctx.stopping.value || Date.now() >= sliceEnd) {
+      const next = await ctx.outbox.yieldDrain(sid, token);
+      if (next !== null) await ctx.scheduler.drain(sid, next);
+      return;
+    }
+    fetched = await ctx.outbox.fetchHead(sid, 'next', token, token, ctx.config.drainBatch);
+  }
+}
+
+async function pushHead(ctx: WorkerContext, sid: number, token: string, url: string, secret: string, head: HeadEvent): Promise<Step> {
+  if (head.json === null) {
+    ctx.logger.warn('queued event has no record any more; dropped from the outbox', { sid, eventId: head.id });
+    const gone = await ctx.outbox.settle(sid, token, head.id, null);
+    return gone.kind === 'ok' ? 'next' : gone.kind === 'moved' ? 'refetch' : 'stop';
+  }
+  const prefix = wirePrefix(toWire(parseStoredEvent(head.json)));
+  const report = await pushSigned(ctx.client, {
+    url, secret, msgId: head.id, timeoutMs: ctx.config.deliveryTimeoutMs, n: head.attempts + 1,
+    bodyFor: (ts, key) => completeBody(prefix, ts, key),
+  });
+  const settled = await ctx.outbox.settle(sid, token, head.id, report.attempt, report.errorText);
+  switch (settled.kind) {
+    case 'ok':
+      return 'next';
+    case 'moved':
+      return 'refetch';
+    case 'retry': {
+      const delayMs = retryDelayMs(ctx.config.retryScheduleMs, settled.headAttempts);
+      // Failures at a school's endpoint are the school's problem: a warning, not an error.
+      ctx.logger.warn('push failed; retrying the head', { sid, eventId: head.id, attempt: report.attempt.n, outcome: report.attempt.outcome, error: report.errorText, retryInMs: delayMs });
+      await ctx.scheduler.drain(sid, settled.epoch, delayMs);
+      return 'stop';
+    }
+    default:
+      return 'stop';
+  }
+}

@@ -1,0 +1,62 @@
+import { Worker, type Job } from 'bullmq';
+import type { Deps } from '../src/deps.js';
+import { PushClient } from '../src/lib/http-push.js';
+import { createBullConnection } from '../src/lib/redis.js';
+import { QUEUE_NAME, type DrainJob, type VerifyJob } from '../src/queue/jobs.js';
+import type { WorkerContext } from './context.js';
+import { processDrain } from './drain.js';
+import { every, reconcileDrains } from './maintenance.js';
+import { processVerify } from './verify.js';
+
+export interface RunningWorkers {
+  /** Stops taking jobs, lets in-flight pushes finish (drains yield), then closes connections. */
+  close(): Promise<void>;
+  readonly worker: Worker;
+}
+
+/** Starts the BullMQ worker that runs drain and verify jobs, and the periodic maintenance. */
+export function startWorkers(deps: Deps, options: { connectionsPerOrigin?: number } = {}): RunningWorkers {
+  const { config, logger, keys, redis } = deps;
+  const client = new PushClient({ connectionsPerOrigin: options.connectionsPerOrigin ?? 16 });
+  const stopping = { value: false };
+  const ctx: WorkerContext = {
+    config, logger, client, stopping,
+    scheduler: deps.scheduler, outbox: deps.outbox, schools: deps.schools, deliveries: deps.deliveries,
+  };
+  const connection = createBullConnection(config);
+  connection.on('error', (error: Error) => logger.warn('redis (worker) connection problem', { error: error.message }));
+  const worker = new Worker(
+    QUEUE_NAME,
+    async (job: Job) => {
+      if (job.name === 'drain') return processDrain(ctx, job as Job<DrainJob>);
+      if (job.name === 'verify') return processVerify(ctx, job as Job<VerifyJob>);
+      logger.error('unknown job kind', { name: job.name, jobId: job.id });
+    },
+    {
+      connection,
+      prefix: keys.bullPrefix,
+      concurrency: config.workerConcurrency,
+      // A push takes at most DELIVERY_TIMEOUT_MS; the lock is renewed while it runs.
+      lockDuration: Math.max(30_000, config.deliveryTimeoutMs * 2),
+      stalledInterval: 15_000,
+      maxStalledCount: 10,
+    },
+  );
+  worker.on('failed', (job, error) => logger.error('job failed', { jobId: job?.id, name: job?.name, error: error.message }));
+  worker.on('error', (error) => logger.warn('worker problem', { error: error.message }));
+  const onError = (error: unknown) => logger.warn('maintenance task failed', { error: error instanceof Error ? error.message : String(error) });
+  const stops = [
+    every(redis, keys, 'reconcile', 10_000, () => reconcileDrains(ctx, redis, keys), onError),
+    every(redis, keys, 'trim-logs', 600_000, () => deps.deliveries.trimLogs(config.deliveryRetentionS), onError),
+  ];
+  return {
+    worker,
+    async close() {
+      stopping.value = true;
+      for (const stop of stops) stop();
+      await worker.close();
+      await client.close();
+      connection.disconnect();
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { classifyReply, truncateReply } from '../src/domain/ack.js';
+import { pushHeaders, safeKey } from '../src/domain/signing.js';
+import type { PushClient } from '../src/lib/http-push.js';
+import type { Attempt } from '../src/store/outbox.js';
+
+export interface SignedPush {
+  url: string;
+  secret: string;
+  /** webhook-id: the event id, or test_<random> for the registration test. */
+  msgId: string;
+  /** Builds the body for this attempt's TimeStamp and SafeKey. */
+  bodyFor: (timeStampS: number, safeKey: string) => string;
+  timeoutMs: number;
+  /** 1-based number of this attempt for the event. */
+  n: number;
+}
+
+export interface PushReport {
+  attempt: Attempt;
+  acknowledged: boolean;
+  /** One line for lastError: what went wrong, for a human. */
+  errorText: string;
+}
+
+/** Sends one signed push and judges the reply exactly as API.md defines the outcomes. */
+export async function pushSigned(client: PushClient, push: SignedPush): Promise<PushReport> {
+  const timeStampS = Math.floor(Date.now() / 1000);
+  const body = push.bodyFor(timeStampS, safeKey(push.secret, timeStampS));
+  const headers = pushHeaders(push.secret, push.msgId, timeStampS, body) as unknown as Record<string, string>;
+  const at = new Date().toISOString();
+  const result = await client.post(push.url, body, headers, push.timeoutMs);
+  if (result.kind !== 'reply') {
+    const attempt: Attempt = { n: push.n, at, durationMs: result.durationMs, httpStatus: null, errno: null, outcome: result.kind, response: null };
+    return { attempt, acknowledged: false, errorText: `${result.kind}: ${result.error}` };
+  }
+  const ok2xx = result.status >= 200 && result.status < 300;
+  const { outcome, errno } = result.truncated && ok2xx ? { outcome: 'bad_response' as const, errno: null } : classifyReply(result.status, result.body);
+  const attempt: Attempt = {
+    n: push.n, at, durationMs: result.durationMs, httpStatus: result.status, errno, outcome,
+    response: result.body === '' ? null : truncateReply(result.body, 1024),
+  };
+  return { attempt, acknowledged: outcome === 'delivered', errorText: describeFailure(attempt, result.truncated) };
+}
+
+function describeFailure(a: Attempt, truncated: boolean): string {
+  if (a.outcome === 'delivered') return '';
+  if (a.outcome === 'bad_response') {
+    return truncated ? `bad_response (10003): reply larger than 64 KiB` : `bad_response (10003): HTTP ${a.httpStatus}, error_info.errno missing or not an integer`;
+  }
+  return a.errno !== null && a.httpStatus !== null && a.httpStatus < 300
+    ? `rejected: errno ${a.errno}`
+    : `rejected: HTTP ${a.httpStatus}${a.errno !== null ? `, errno ${a.errno}` : ''}`;
+}
