@@ -44,6 +44,7 @@ const envSchema = z
     DRAIN_BATCH: int(1, 1000).default(64),
     DRAIN_SLICE_MS: int(10, 60_000).default(1000),
     DELIVERY_RETENTION_S: int(60, 365 * 86_400).default(7 * 86_400),
+    JOB_LOCK_MS: int(1000, 600_000).default(30_000),
     SHUTDOWN_TIMEOUT_MS: int(1000, 600_000).default(30_000),
     REDIS_DATA_DIR: z.string().default('./data'),
   })
@@ -81,6 +82,8 @@ export interface Config {
   drainBatch: number;
   drainSliceMs: number;
   deliveryRetentionS: number;
+  /** How long a crashed worker's job stays locked before another worker takes it over. */
+  jobLockMs: number;
   shutdownTimeoutMs: number;
   redisDataDir: string;
 }
@@ -126,6 +129,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     drainBatch: e.DRAIN_BATCH,
     drainSliceMs: e.DRAIN_SLICE_MS,
     deliveryRetentionS: e.DELIVERY_RETENTION_S,
+    jobLockMs: e.JOB_LOCK_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     redisDataDir: e.REDIS_DATA_DIR,
   });

@@ -36,9 +36,10 @@ export function startWorkers(deps: Deps, options: { connectionsPerOrigin?: numbe
       connection,
       prefix: keys.bullPrefix,
       concurrency: config.workerConcurrency,
-      // A push takes at most DELIVERY_TIMEOUT_MS; the lock is renewed while it runs.
-      lockDuration: Math.max(30_000, config.deliveryTimeoutMs * 2),
-      stalledInterval: 15_000,
+      // The lock is renewed every lockDuration / 2 while a job runs; a killed worker's jobs are
+      // taken over once it lapses and the next stalled check runs.
+      lockDuration: config.jobLockMs,
+      stalledInterval: Math.min(15_000, Math.max(500, Math.round(config.jobLockMs / 2))),
       maxStalledCount: 10,
     },
   );

@@ -43,6 +43,9 @@ export interface SchoolStats {
 const FIELDS = ['app', 'type', 'st', 'ev', 'att', 'n', 'at', 'dAt'] as const;
 /** Assigned ids carry their sid, so they need no index: ev_<sid>_<time><random>. */
 const ASSIGNED_ID = /^ev_(\d+)_[0-9a-z]+$/;
+/** Log scores are ms × 1000 (+ a tie-breaker): the score range of [sinceMs, untilMs]. */
+export const logScoreMin = (ms: number) => ms * 1000;
+export const logScoreMax = (ms: number) => ms * 1000 + 999;
 const iso = (ms: string | null | undefined) => (ms ? new Date(Number(ms)).toISOString() : null);
 
 function toStored(id: string, sid: number, v: (string | null)[]): StoredEvent | undefined {
@@ -101,8 +104,8 @@ export class DeliveryStore {
   async list(filter: DeliveryFilter): Promise<{ items: StoredEvent[]; nextCursor: string | null }> {
     const key = filter.sid === undefined ? this.keys.log : this.keys.schoolLog(filter.sid);
     const after = filter.cursor ? decodeCursor(filter.cursor) : undefined;
-    let max = after ? after.score : filter.untilMs !== undefined ? String(filter.untilMs) : '+inf';
-    const min = filter.sinceMs !== undefined ? String(filter.sinceMs) : '-inf';
+    let max = after ? after.score : filter.untilMs !== undefined ? String(logScoreMax(filter.untilMs)) : '+inf';
+    const min = filter.sinceMs !== undefined ? String(logScoreMin(filter.sinceMs)) : '-inf';
     const items: StoredEvent[] = [];
     let skipUntilPast = after;
     let budget = Math.max(200, filter.limit * 20);
@@ -166,12 +169,12 @@ export class DeliveryStore {
 
   /** Ids of a school's pushed events accepted in [sinceMs, untilMs], oldest first, a page at a time. */
   async idsInRange(sid: number, sinceMs: number, untilMs: number, offset: number, count: number): Promise<string[]> {
-    return this.redis.zrangebyscore(this.keys.schoolLog(sid), sinceMs, untilMs, 'LIMIT', offset, count);
+    return this.redis.zrangebyscore(this.keys.schoolLog(sid), logScoreMin(sinceMs), logScoreMax(untilMs), 'LIMIT', offset, count);
   }
 
   /** Drops log entries older than the retention (their records expire by themselves). */
   async trimLogs(retentionS: number, nowMs = Date.now()): Promise<void> {
-    const cutoff = nowMs - retentionS * 1000;
+    const cutoff = logScoreMin(nowMs - retentionS * 1000);
     const sids = await this.redis.zrange(this.keys.schools, 0, -1);
     const pipeline = this.redis.pipeline().zremrangebyscore(this.keys.log, '-inf', `(${cutoff}`);
     for (const sid of sids) pipeline.zremrangebyscore(this.keys.schoolLog(Number(sid)), '-inf', `(${cutoff}`);

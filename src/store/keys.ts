@@ -26,7 +26,10 @@ export class Keys {
   event(sid: number, id: string): string {
     return `${this.eventPrefix(sid)}${id}`;
   }
-  /** Pushed events of a school by acceptance time (delivery log). */
+  /**
+   * Pushed events of a school by acceptance order (delivery log). Scores are acceptance time in
+   * ms × 1000 plus a tie-breaker, so same-millisecond events keep their order; see logScore().
+   */
   schoolLog(sid: number): string {
     return `${this.tag(sid)}:log`;
   }

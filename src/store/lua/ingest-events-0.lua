@@ -35,7 +35,10 @@ for i = 0, count - 1 do
   seen[id] = true
 end
 
--- Pass 2: writes.
+-- Pass 2: writes. Log scores are microsecond-like integers that only grow (now * 1000, or one
+-- more than the last), so events accepted in the same millisecond keep their arrival order.
+local scoreKey = prefix .. ':logscore'
+local score = math.max(nowMs * 1000, tonumber(redis.call('GET', scoreKey) or '0'))
 local accepted, duplicates, touched, touchedOrder = {}, {}, {}, {}
 for i = 0, count - 1 do
   local base = 6 + i * 5
@@ -51,9 +54,10 @@ for i = 0, count - 1 do
       'st', pushed and 'pending' or 'unsubscribed')
     if indexed == '1' then redis.call('SET', prefix .. ':eid:' .. id, appId .. ' ' .. sid) end
     if pushed then
+      score = score + 1
       redis.call('RPUSH', t .. ':q', id)
-      redis.call('ZADD', t .. ':log', nowMs, id)
-      redis.call('ZADD', prefix .. ':log', nowMs, sid .. '/' .. id)
+      redis.call('ZADD', t .. ':log', score, id)
+      redis.call('ZADD', prefix .. ':log', score, sid .. '/' .. id)
       if not touched[sid] then touched[sid] = true; table.insert(touchedOrder, sid) end
     else
       redis.call('EXPIRE', eventKey, retentionS)
@@ -62,6 +66,8 @@ for i = 0, count - 1 do
     table.insert(accepted, id)
   end
 end
+
+redis.call('SET', scoreKey, string.format('%d', score))
 
 local wakes = {}
 for _, sid in ipairs(touchedOrder) do
