@@ -24,7 +24,7 @@ export async function processDrain(ctx: WorkerContext, job: Job<DrainJob>): Prom
     for (const head of fetched.events) {
       const step = await pushHead(ctx, sid, token, fetched.endpointUrl, fetched.secret, head);
       if (step === 'stop') return;
-      if (step === 'refetch') break;
+      if (step === 'refetch' || ctx.stopping.value) break;
     }
     if (ctx.stopping.value || Date.now() >= sliceEnd) {
       const next = await ctx.outbox.yieldDrain(sid, token);
