@@ -57,14 +57,17 @@ function onShutdown(logger: Logger, timeoutMs: number, steps: (() => Promise<unk
 async function main(): Promise<void> {
   const { config, role } = configOrExit();
   const logger = createLogger(config.logLevel);
+  if (config.redisClusterNodes) {
+    // Said plainly rather than silently falling back to REDIS_URL.
+    console.error('REDIS_CLUSTER_NODES is set, but Redis Cluster support is not implemented yet; unset it and use REDIS_URL.');
+    process.exit(1);
+  }
   let privateRedis: PrivateRedis | undefined;
-  if (!config.redisClusterNodes) {
-    try {
-      privateRedis = await ensureRedis(config.redisUrl, config.redisDataDir, logger);
-    } catch (error) {
-      console.error(error instanceof Error ? error.message : String(error));
-      process.exit(1);
-    }
+  try {
+    privateRedis = await ensureRedis(config.redisUrl, config.redisDataDir, logger);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
   }
   const deps = createDeps(config, logger);
   await waitReady(deps.redis, 10_000);

@@ -26,5 +26,9 @@ describe('relay end to end', () => {
     expect(receiver.events().map((p) => p.body.UID)).toEqual(events.map((e) => e.uid));
     const stats = await request(h.app).get('/v1/schools/257/stats').set(admin).expect(200);
     expect(stats.body).toMatchObject({ backlog: 0, delivered: 50, failedAttempts: 0 });
+    // Delivered events expire after the retention; the log keeps them until then.
+    const ttl = await h.deps.redis.ttl(h.deps.keys.event(257, res.body.accepted[0]));
+    expect(ttl).toBeGreaterThan(h.config.deliveryRetentionS - 60);
+    expect(ttl).toBeLessThanOrEqual(h.config.deliveryRetentionS);
   });
 });

@@ -50,8 +50,9 @@ for i = 0, count - 1 do
     local eventKey = t .. ':e:' .. id
     local subs = redis.call('HGET', t .. ':school', 'subs')
     local pushed = subs == '*' or (subs and string.find(subs, ',' .. etype .. ',', 1, true) ~= nil)
+    -- q: how many times the id stands in the outbox (a redelivery queues it again).
     redis.call('HSET', eventKey, 'app', appId, 'type', etype, 'at', nowMs, 'ev', json, 'n', 0,
-      'st', pushed and 'pending' or 'unsubscribed')
+      'st', pushed and 'pending' or 'unsubscribed', 'q', pushed and 1 or 0)
     if indexed == '1' then redis.call('SET', prefix .. ':eid:' .. id, appId .. ' ' .. sid) end
     if pushed then
       score = score + 1

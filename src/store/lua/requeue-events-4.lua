@@ -16,6 +16,7 @@ for i = 4, #ARGV do
   if st == 'delivered' or st == 'skipped' then
     redis.call('RPUSH', KEYS[3], ARGV[i])
     redis.call('HSET', eventKey, 'st', 'pending')
+    redis.call('HINCRBY', eventKey, 'q', 1)
     redis.call('PERSIST', eventKey)
     count = count + 1
   end

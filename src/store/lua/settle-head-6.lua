@@ -30,7 +30,7 @@ if outcome == 'delivered' then
   if exists then
     redis.call('HSET', KEYS[4], 'st', 'delivered', 'dAt', nowMs)
     -- Still queued again later (redeliver/replay)? Then it must outlive its retention.
-    if redis.call('LPOS', KEYS[3], id) == false then
+    if redis.call('HINCRBY', KEYS[4], 'q', -1) <= 0 then
       redis.call('EXPIRE', KEYS[4], retentionS)
       redis.call('EXPIRE', KEYS[6], retentionS)
     end

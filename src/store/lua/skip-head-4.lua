@@ -16,7 +16,7 @@ redis.call('LPOP', KEYS[3])
 local eventKey = eventPrefix .. head
 if redis.call('EXISTS', eventKey) == 1 then
   redis.call('HSET', eventKey, 'st', 'skipped', 'dAt', nowMs)
-  if redis.call('LPOS', KEYS[3], head) == false then redis.call('EXPIRE', eventKey, retentionS) end
+  if redis.call('HINCRBY', eventKey, 'q', -1) <= 0 then redis.call('EXPIRE', eventKey, retentionS) end
 end
 redis.call('HSET', KEYS[2], 'headAttempts', 0, 'headFailingSince', '')
 redis.call('HINCRBY', KEYS[2], 'skipped', 1)
