@@ -45,6 +45,7 @@ const envSchema = z
     DRAIN_SLICE_MS: int(10, 60_000).default(1000),
     DELIVERY_RETENTION_S: int(60, 365 * 86_400).default(7 * 86_400),
     JOB_LOCK_MS: int(1000, 600_000).default(30_000),
+    PUSH_CONNECTIONS_PER_ORIGIN: int(1, 1024).default(64),
     SHUTDOWN_TIMEOUT_MS: int(1000, 600_000).default(30_000),
     REDIS_DATA_DIR: z.string().default('./data'),
   })
@@ -84,6 +85,8 @@ export interface Config {
   deliveryRetentionS: number;
   /** How long a crashed worker's job stays locked before another worker takes it over. */
   jobLockMs: number;
+  /** Keep-alive connections per receiver origin (schools sharing a host share them). */
+  pushConnectionsPerOrigin: number;
   shutdownTimeoutMs: number;
   redisDataDir: string;
 }
@@ -130,6 +133,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     drainSliceMs: e.DRAIN_SLICE_MS,
     deliveryRetentionS: e.DELIVERY_RETENTION_S,
     jobLockMs: e.JOB_LOCK_MS,
+    pushConnectionsPerOrigin: e.PUSH_CONNECTIONS_PER_ORIGIN,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     redisDataDir: e.REDIS_DATA_DIR,
   });

@@ -15,9 +15,9 @@ export interface RunningWorkers {
 }
 
 /** Starts the BullMQ worker that runs drain and verify jobs, and the periodic maintenance. */
-export function startWorkers(deps: Deps, options: { connectionsPerOrigin?: number } = {}): RunningWorkers {
+export function startWorkers(deps: Deps): RunningWorkers {
   const { config, logger, keys, redis } = deps;
-  const client = new PushClient({ connectionsPerOrigin: options.connectionsPerOrigin ?? 16 });
+  const client = new PushClient({ connectionsPerOrigin: config.pushConnectionsPerOrigin });
   const stopping = { value: false };
   const ctx: WorkerContext = {
     config, logger, client, stopping,

@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** A fresh key prefix per scenario (classbell's KEY_PREFIX allows [A-Za-z0-9_-]{1,32}). */
+export function uniquePrefix(name: string): string {
+  return `bench-${name.replace(/[^a-z0-9]/gi, '').slice(0, 12)}-${randomBytes(4).toString('hex')}`;
+}
+
+export function benchRedis(): Redis {
+  return new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
+}
+
+/** Every key under `<prefix>:` (BullMQ's included). */
+export async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    found.push(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  return found;
+}
+
+/** Deletes every key under `<prefix>:`; returns how many there were. */
+export async function dropPrefix(prefix: string): Promise<number> {
+  const redis = benchRedis();
+  try {
+    const keys = await keysUnder(redis, prefix);
+    for (let i = 0; i < keys.length; i += 1000) await redis.unlink(...keys.slice(i, i + 1000));
+    return keys.length;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** INFO memory → used_memory, in bytes. */
+export async function usedMemory(redis: Redis): Promise<number> {
+  const info = await redis.info('memory');
+  const match = /^used_memory:(\d+)/m.exec(info);
+  if (!match) throw new Error('INFO memory has no used_memory');
+  return Number(match[1]);
+}
+
+/** Which part of classbell's data a key under `<prefix>:` holds, for the memory breakdown. */
+function keyKind(prefix: string, key: string): string {
+  const rest = key.slice(prefix.length + 1);
+  if (rest.startsWith('bull:')) return 'bullmq';
+  if (/^\{s\d+\}:e:/.test(rest)) return 'eventHashes';
+  if (/^\{s\d+\}:q$/.test(rest)) return 'outboxList';
+  if (/(^|:)log$/.test(rest)) return 'deliveryLogs';
+  return 'other';
+}
+
+/**
+ * Σ MEMORY USAGE over the keys under `<prefix>:`, in total and by kind (only this scenario's keys,
+ * whoever else uses the Redis server).
+ */
+export async function prefixBytes(redis: Redis, prefix: string): Promise<{ total: number; byKind: Record<string, number> }> {
+  const keys = await keysUnder(redis, prefix);
+  const byKind: Record<string, number> = {};
+  let total = 0;
+  for (let i = 0; i < keys.length; i += 1000) {
+    const slice = keys.slice(i, i + 1000);
+    const pipeline = redis.pipeline();
+    for (const key of slice) pipeline.memory('USAGE', key, 'SAMPLES', '0');
+    const replies = (await pipeline.exec()) ?? [];
+    replies.forEach(([error, bytes], j) => {
+      if (error || typeof bytes !== 'number') return;
+      total += bytes;
+      const kind = keyKind(prefix, slice[j]!);
+      byKind[kind] = (byKind[kind] ?? 0) + bytes;
+    });
+  }
+  return { total, byKind };
+}

@@ -1,0 +1,25 @@
+/** Nearest-rank percentile (p in 0..100) of unsorted values; NaN when empty. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1]!;
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Rounds to `digits` decimals (for the report; the measurements keep full precision). */
+export function round(value: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+/** events ÷ seconds between two epoch-ms instants. */
+export function ratePerS(count: number, fromMs: number, toMs: number): number {
+  return toMs > fromMs ? count / ((toMs - fromMs) / 1000) : NaN;
+}

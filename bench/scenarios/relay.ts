@@ -1,0 +1,175 @@
+/**
+ * classbell end to end with strict per-school ordering: a flood of N events over the HTTP API
+ * (throughput), then a steady 1,000 events/s for 10 s (latency, ingest 202 → acknowledged).
+ */
+import { fileURLToPath } from 'node:url';
+import { Classbell, handsUp, type BenchEvent, type IngestTiming } from '../lib/classbell.js';
+import { PhaseProfiler, type SelfTime } from '../lib/profile.js';
+import { nowEpochMs } from '../lib/receiver-protocol.js';
+import { percentile, ratePerS } from '../lib/stats.js';
+import { floodPlan, runLanes, schoolIds, sleep, warmupEvents } from '../lib/workload.js';
+import { deliveryTimeoutMs, type ScenarioContext } from './context.js';
+
+export const LATENCY_RATE_PER_S = 1000;
+export const LATENCY_DURATION_S = 10;
+/** One request every TICK_MS carrying EVENTS_PER_TICK events for different schools. */
+const TICK_MS = 10;
+const EVENTS_PER_TICK = (LATENCY_RATE_PER_S * TICK_MS) / 1000;
+
+export interface RelayResult {
+  ingestPerS: number;
+  deliveredPerS: number;
+  floodSeconds: number;
+  wireBytesPerEvent: number;
+  orderViolations: number;
+  duplicates: number;
+  malformed: number;
+  p50Ms: number;
+  p99Ms: number;
+  p50FromRequestMs: number;
+  p99FromRequestMs: number;
+  maxMs: number;
+  latencyEvents: number;
+  /** Events/s the latency driver actually offered (should be ~1,000). */
+  latencyOfferedPerS: number;
+  /** Worst lateness of a tick behind its schedule (the bench process itself was busy). */
+  latencyDriverLagMaxMs: number;
+  /** Requests that had to wait for an earlier request of the same school (keeps acceptance order). */
+  latencyChainedRequests: number;
+  /** Of orderViolations / duplicates, those seen in the latency phase (ordering must hold there too). */
+  latencyOrderViolations: number;
+  latencyDuplicates: number;
+  /** The first offending pushes seen by the receiver (empty when order held). */
+  violationSamples: string[];
+  profile?: { file: string; top: SelfTime[]; byFile: SelfTime[] };
+}
+
+type FloodResult = Pick<RelayResult, 'ingestPerS' | 'deliveredPerS' | 'floodSeconds' | 'wireBytesPerEvent' | 'orderViolations' | 'duplicates' | 'malformed' | 'violationSamples' | 'profile'>;
+
+async function flood(ctx: ScenarioContext, cb: Classbell, sids: number[]): Promise<FloodResult> {
+  const warmup = warmupEvents(ctx.events);
+  if (warmup > 0) {
+    await ctx.receiver.reset();
+    await runLanes(floodPlan(sids, warmup), (batch) => cb.ingest(batch));
+    if (!(await ctx.receiver.waitFor(warmup, deliveryTimeoutMs(warmup))).reached) throw new Error('classbell: warm-up not delivered in time');
+  }
+  const plan = floodPlan(sids, ctx.events);
+  await ctx.receiver.reset();
+  const profiler = ctx.profile ? new PhaseProfiler() : undefined;
+  await profiler?.start();
+  const firstStartMs = nowEpochMs();
+  const timings = await runLanes(plan, (batch) => cb.ingest(batch));
+  const lastAckMs = Math.max(...timings.map((t) => t.ackMs));
+  const { reached, stats } = await ctx.receiver.waitFor(ctx.events, deliveryTimeoutMs(ctx.events));
+  const profile = profiler
+    ? await profiler.stop(fileURLToPath(new URL('../flood.cpuprofile', import.meta.url))).then((p) => ({ file: 'bench/flood.cpuprofile', top: p.total, byFile: p.byFile }))
+    : undefined;
+  if (!reached || stats.lastAtMs === null) throw new Error(`classbell delivered ${stats.events} of ${ctx.events} events in time`);
+  return {
+    ingestPerS: ratePerS(ctx.events, firstStartMs, lastAckMs),
+    deliveredPerS: ratePerS(ctx.events, firstStartMs, stats.lastAtMs),
+    floodSeconds: (stats.lastAtMs - firstStartMs) / 1000,
+    wireBytesPerEvent: stats.bodyBytes / stats.events,
+    orderViolations: stats.orderViolations,
+    duplicates: stats.duplicates,
+    malformed: stats.malformed,
+    violationSamples: stats.samples.map((x) => `flood ${x}`),
+    ...(profile ? { profile } : {}),
+  };
+}
+
+type LatencyResult = Omit<RelayResult, keyof FloodResult> & { latencySamples: string[] };
+
+async function latency(ctx: ScenarioContext, cb: Classbell, sids: number[]): Promise<LatencyResult> {
+  await ctx.receiver.reset();
+  const ticks = LATENCY_DURATION_S * (1000 / TICK_MS);
+  const seq = new Map<number, number>();
+  const pendingBySchool = new Map<number, Promise<unknown>>();
+  const requests: Promise<IngestTiming>[] = [];
+  let chained = 0;
+  let lagMaxMs = 0;
+  let cursor = 0;
+  const startMs = performance.now();
+  for (let tick = 0; tick < ticks; tick++) {
+    // Drift-free schedule: tick i is due at start + i·TICK_MS whatever the previous ticks took.
+    const dueMs = startMs + tick * TICK_MS;
+    const waitMs = dueMs - performance.now();
+    if (waitMs > 0) await sleep(waitMs);
+    lagMaxMs = Math.max(lagMaxMs, performance.now() - dueMs);
+    const batch: BenchEvent[] = [];
+    for (let j = 0; j < EVENTS_PER_TICK; j++) {
+      const sid = sids[cursor++ % sids.length]!;
+      const n = (seq.get(sid) ?? 0) + 1;
+      seq.set(sid, n);
+      batch.push(handsUp(sid, n));
+    }
+    // A school's previous request still in flight: send after it, so acceptance order = sequence order.
+    const before = [...new Set(batch.map((e) => e.sid))].flatMap((sid) => pendingBySchool.get(sid) ?? []);
+    if (before.length > 0) chained++;
+    const request = before.length > 0 ? Promise.all(before).then(() => cb.ingest(batch)) : cb.ingest(batch);
+    for (const e of batch) pendingBySchool.set(e.sid, request);
+    const forget = () => {
+      for (const e of batch) if (pendingBySchool.get(e.sid) === request) pendingBySchool.delete(e.sid);
+    };
+    request.then(forget, forget);
+    requests.push(request);
+  }
+  const sentSeconds = (performance.now() - startMs) / 1000;
+  const timings = await Promise.all(requests);
+  const total = ticks * EVENTS_PER_TICK;
+  const { reached, stats } = await ctx.receiver.waitFor(total, deliveryTimeoutMs(total));
+  if (!reached) throw new Error(`latency phase: classbell delivered ${stats.events} of ${total} events in time`);
+  const arrivals = await ctx.receiver.arrivals();
+  const arrivedAt = new Map<string, number>();
+  arrivals.ids.forEach((id, i) => arrivedAt.set(id, arrivals.atMs[i]!));
+  const from202: number[] = [];
+  const fromRequest: number[] = [];
+  const missing = timings.flatMap((t) => t.ids.filter((id) => !arrivedAt.has(id)));
+  if (missing.length > 0) {
+    throw new Error(`latency phase: ${missing.length} accepted events never pushed (e.g. ${missing.slice(0, 3).join(', ')}); receiver saw ${JSON.stringify(stats)}`);
+  }
+  for (const t of timings) {
+    for (const id of t.ids) {
+      const at = arrivedAt.get(id)!;
+      // A push may race the 202 on loopback: that is zero latency, not negative.
+      from202.push(Math.max(0, at - t.ackMs));
+      fromRequest.push(Math.max(0, at - t.startMs));
+    }
+  }
+  return {
+    p50Ms: percentile(from202, 50),
+    p99Ms: percentile(from202, 99),
+    p50FromRequestMs: percentile(fromRequest, 50),
+    p99FromRequestMs: percentile(fromRequest, 99),
+    maxMs: percentile(from202, 100),
+    latencyEvents: from202.length,
+    latencyOfferedPerS: total / sentSeconds,
+    latencyDriverLagMaxMs: lagMaxMs,
+    latencyChainedRequests: chained,
+    latencyOrderViolations: stats.orderViolations,
+    latencyDuplicates: stats.duplicates,
+    latencySamples: stats.samples.map((x) => `latency ${x}`),
+  };
+}
+
+/** classbell: flood then steady latency, on one instance with S active schools. */
+export async function relayScenario(ctx: ScenarioContext): Promise<RelayResult> {
+  const cb = await Classbell.start('relay');
+  try {
+    const sids = schoolIds(ctx.schools);
+    await cb.createApp();
+    await cb.createSchools(sids, (sid) => ctx.receiver.url(sid));
+    ctx.log(`classbell: ${sids.length} schools active; flood of ${ctx.events} events`);
+    const floodResult = await flood(ctx, cb, sids);
+    ctx.log(`classbell: flood delivered at ${Math.round(floodResult.deliveredPerS)}/s; latency phase ${LATENCY_RATE_PER_S}/s for ${LATENCY_DURATION_S} s`);
+    const latencyResult = await latency(ctx, cb, sids);
+    return {
+      ...floodResult, ...latencyResult,
+      orderViolations: floodResult.orderViolations + latencyResult.latencyOrderViolations,
+      duplicates: floodResult.duplicates + latencyResult.latencyDuplicates,
+      violationSamples: [...floodResult.violationSamples, ...latencyResult.latencySamples],
+    };
+  } finally {
+    await cb.close();
+  }
+}
