@@ -62,6 +62,9 @@ async function main(): Promise<void> {
     console.error('REDIS_CLUSTER_NODES is set, but Redis Cluster support is not implemented yet; unset it and use REDIS_URL.');
     process.exit(1);
   }
+  if (config.nodeEnv === 'development' && !process.env.ADMIN_TOKEN) {
+    logger.warn('NODE_ENV=development and no ADMIN_TOKEN: the operator token is "dev-admin-token"; set ADMIN_TOKEN (and NODE_ENV=production) before exposing this service');
+  }
   let privateRedis: PrivateRedis | undefined;
   try {
     privateRedis = await ensureRedis(config.redisUrl, config.redisDataDir, logger);
