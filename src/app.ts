@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import { appsRouter } from './api/apps.js';
+import { classesRouter } from './api/classes.js';
 import { createAuthenticator } from './api/auth.js';
 import { deliveriesRouter } from './api/deliveries.js';
 import { errorHandler, requestId } from './api/error-handler.js';
@@ -22,6 +23,7 @@ export function buildApp(deps: Deps): Express {
   const v1 = express.Router();
   v1.use((req, res, next) => auth.middleware(req, res, next));
   v1.use('/apps', appsRouter(deps, auth));
+  v1.use('/schools/:sid/classes', classesRouter(deps));
   v1.use('/schools', schoolsRouter(deps));
   v1.use('/events', eventsRouter(deps));
   v1.use('/deliveries', deliveriesRouter(deps));

@@ -33,6 +33,13 @@ const envSchema = z
       }),
     SUMMARY_DELAY_S: int(0, 7 * 86_400).default(1200),
     ROOM_EMPTY_TTL_S: int(0, 7 * 86_400).default(3600),
+    HEARTBEAT_INTERVAL_S: int(1, 3600).default(30),
+    ROOM_SMALL_CAPACITY: int(2, 10_000).default(10),
+    ROOM_SMALL_STAGE_SEATS: int(1, 10_000).default(4),
+    ROOM_LARGE_CAPACITY: int(2, 100_000).default(50),
+    ROOM_LARGE_STAGE_SEATS: int(1, 10_000).default(1),
+    ROOM_EVENT_BUFFER: int(10, 100_000).default(500),
+    ROOM_TOKEN_TTL_S: int(60, 86_400).default(86_400),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
     AGORA_APP_ID: z.string().regex(/^[0-9a-fA-F]{32}$/, 'expected 32 hex characters').optional(),
     AGORA_APP_CERTIFICATE: z.string().regex(/^[0-9a-fA-F]{32}$/, 'expected 32 hex characters').optional(),
@@ -60,6 +67,11 @@ function crossProblems(env: Record<string, string | undefined>): string[] {
   if (Boolean(env.ZEGO_APP_ID) !== Boolean(env.ZEGO_SERVER_SECRET)) {
     problems.push('ZEGO_SERVER_SECRET: ZEGO_APP_ID and ZEGO_SERVER_SECRET go together');
   }
+  for (const size of ['SMALL', 'LARGE']) {
+    const capacity = Number(env[`ROOM_${size}_CAPACITY`] ?? (size === 'SMALL' ? 10 : 50));
+    const seats = Number(env[`ROOM_${size}_STAGE_SEATS`] ?? (size === 'SMALL' ? 4 : 1));
+    if (seats > capacity) problems.push(`ROOM_${size}_STAGE_SEATS: must not exceed ROOM_${size}_CAPACITY`);
+  }
   return problems;
 }
 
@@ -75,6 +87,14 @@ export interface Config {
   retryScheduleMs: readonly number[];
   summaryDelayS: number;
   roomEmptyTtlS: number;
+  /** Room clients heartbeat this often; silent for 2 × this + 2 s means disconnected. */
+  heartbeatIntervalS: number;
+  /** Capacity and co-host (stage) seats per class type, the host's seat of each included. */
+  roomLimits: { small: { capacity: number; stageSeats: number }; large: { capacity: number; stageSeats: number } };
+  /** Notifications kept per room for Last-Event-ID replay. */
+  roomEventBuffer: number;
+  /** Lifetime of the RTC/RTM/ZEGO tokens handed out with room info. */
+  roomTokenTtlS: number;
   logLevel: string;
   agora: { appId: string; appCertificate: string } | undefined;
   zego: { appId: number; serverSecret: string } | undefined;
@@ -124,6 +144,13 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     retryScheduleMs: Object.freeze(e.RETRY_SCHEDULE),
     summaryDelayS: e.SUMMARY_DELAY_S,
     roomEmptyTtlS: e.ROOM_EMPTY_TTL_S,
+    heartbeatIntervalS: e.HEARTBEAT_INTERVAL_S,
+    roomLimits: {
+      small: { capacity: e.ROOM_SMALL_CAPACITY, stageSeats: e.ROOM_SMALL_STAGE_SEATS },
+      large: { capacity: e.ROOM_LARGE_CAPACITY, stageSeats: e.ROOM_LARGE_STAGE_SEATS },
+    },
+    roomEventBuffer: e.ROOM_EVENT_BUFFER,
+    roomTokenTtlS: e.ROOM_TOKEN_TTL_S,
     logLevel: e.LOG_LEVEL,
     agora: e.AGORA_APP_ID && e.AGORA_APP_CERTIFICATE ? { appId: e.AGORA_APP_ID, appCertificate: e.AGORA_APP_CERTIFICATE } : undefined,
     zego: e.ZEGO_APP_ID && e.ZEGO_SERVER_SECRET ? { appId: e.ZEGO_APP_ID, serverSecret: e.ZEGO_SERVER_SECRET } : undefined,

@@ -4,9 +4,12 @@ import { createBullConnection, createRedis } from './lib/redis.js';
 import type { Logger } from './lib/logger.js';
 import { Scheduler } from './queue/scheduler.js';
 import { AppStore } from './store/apps.js';
+import { ClassStore } from './store/classes.js';
 import { DeliveryStore } from './store/deliveries.js';
 import { Keys } from './store/keys.js';
 import { OutboxStore } from './store/outbox.js';
+import { RoomHub } from './store/rooms-hub.js';
+import { RoomStore } from './store/rooms.js';
 import { SchoolStore } from './store/schools.js';
 
 /** Everything the API and the workers share: connections and stores. */
@@ -17,8 +20,12 @@ export interface Deps {
   keys: Keys;
   apps: AppStore;
   schools: SchoolStore;
+  classes: ClassStore;
   outbox: OutboxStore;
   deliveries: DeliveryStore;
+  rooms: RoomStore;
+  /** Room notifications for this process's event streams (pub/sub, connected on first use). */
+  roomHub: RoomHub;
   scheduler: Scheduler;
   close(): Promise<void>;
 }
@@ -31,13 +38,18 @@ export function createDeps(config: Readonly<Config>, logger: Logger): Deps {
   bull.on('error', (error: Error) => logger.warn('redis (queue) connection problem', { error: error.message }));
   const keys = new Keys(config.keyPrefix);
   const scheduler = new Scheduler(bull, keys.bullPrefix);
+  const roomHub = new RoomHub(config.redisUrl, keys, (error: Error) => logger.warn('redis (room events) connection problem', { error: error.message }));
   return {
     config, logger, redis, keys, scheduler,
     apps: new AppStore(redis, keys),
     schools: new SchoolStore(redis, keys),
+    classes: new ClassStore(redis, keys),
     outbox: new OutboxStore(redis, keys, config.deliveryRetentionS),
     deliveries: new DeliveryStore(redis, keys),
+    rooms: new RoomStore(redis, keys, config.roomEventBuffer),
+    roomHub,
     async close() {
+      roomHub.close();
       await scheduler.close();
       redis.disconnect();
       bull.disconnect();

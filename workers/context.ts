@@ -1,4 +1,5 @@
 import type { Config } from '../src/config.js';
+import type { Deps } from '../src/deps.js';
 import type { PushClient } from '../src/lib/http-push.js';
 import type { Logger } from '../src/lib/logger.js';
 import type { Scheduler } from '../src/queue/scheduler.js';
@@ -15,6 +16,8 @@ export interface WorkerContext {
   outbox: OutboxStore;
   schools: SchoolStore;
   deliveries: DeliveryStore;
+  /** Everything, for the jobs that ingest events themselves (summary, Net). */
+  deps: Deps;
   /** Set on shutdown: drains yield after their current push. */
   stopping: { value: boolean };
 }

@@ -2,10 +2,12 @@ import { Worker, type Job } from 'bullmq';
 import type { Deps } from '../src/deps.js';
 import { PushClient } from '../src/lib/http-push.js';
 import { createBullConnection } from '../src/lib/redis.js';
-import { QUEUE_NAME, type DrainJob, type VerifyJob } from '../src/queue/jobs.js';
+import { QUEUE_NAME, type DrainJob, type NetReportJob, type SummaryJob, type VerifyJob } from '../src/queue/jobs.js';
 import type { WorkerContext } from './context.js';
 import { processDrain } from './drain.js';
 import { every, reconcileDrains } from './maintenance.js';
+import { processNetReport } from './net-report.js';
+import { processSummary } from './summary.js';
 import { processVerify } from './verify.js';
 
 export interface RunningWorkers {
@@ -20,7 +22,7 @@ export function startWorkers(deps: Deps): RunningWorkers {
   const client = new PushClient({ connectionsPerOrigin: config.pushConnectionsPerOrigin });
   const stopping = { value: false };
   const ctx: WorkerContext = {
-    config, logger, client, stopping,
+    config, logger, client, stopping, deps,
     scheduler: deps.scheduler, outbox: deps.outbox, schools: deps.schools, deliveries: deps.deliveries,
   };
   const connection = createBullConnection(config);
@@ -30,6 +32,8 @@ export function startWorkers(deps: Deps): RunningWorkers {
     async (job: Job) => {
       if (job.name === 'drain') return processDrain(ctx, job as Job<DrainJob>);
       if (job.name === 'verify') return processVerify(ctx, job as Job<VerifyJob>);
+      if (job.name === 'summary') return processSummary(ctx, job as Job<SummaryJob>);
+      if (job.name === 'net-report') return processNetReport(ctx, job as Job<NetReportJob>);
       logger.error('unknown job kind', { name: job.name, jobId: job.id });
     },
     {

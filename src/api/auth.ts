@@ -107,3 +107,11 @@ export function requireAdminOrSchool(res: Response): number | undefined {
   if (p.kind === 'school') return p.sid;
   throw forbidden();
 }
+
+/** Admin, the school itself, or an app that serves the school (course schedule). */
+export function requireSchoolOrApp(res: Response, sid: number): Principal {
+  const p = principalOf(res);
+  if (p.kind === 'admin' || (p.kind === 'school' && p.sid === sid)) return p;
+  if (p.kind === 'app' && (p.app.sids === '*' || p.app.sids.includes(sid))) return p;
+  throw forbidden();
+}

@@ -18,3 +18,9 @@ export const conflict = (code: string, message: string, details?: unknown) => ne
 
 /** Redis is down or unreachable: the request can be retried later. */
 export const unavailable = () => new AppError('unavailable', 503, 'storage temporarily unavailable, retry later');
+
+/** The 400 of an invalid request: every problem with its path (`events[3].uid`). */
+export function invalidRequest(problems: readonly { path: string; message: string }[], where: 'body' | 'query' | 'params' = 'body'): AppError {
+  const summary = problems.slice(0, 3).map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('; ');
+  return new AppError('invalid_request', 400, `invalid ${where}: ${summary}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}`, problems);
+}

@@ -1,6 +1,9 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { JOB_DEFAULTS, QUEUE_NAME, drainJobId, verifyJobId, type DrainJob, type VerifyJob } from './jobs.js';
+import {
+  JOB_DEFAULTS, QUEUE_NAME, drainJobId, netReportJobId, roomDestroyJobId, summaryJobId, verifyJobId,
+  type DrainJob, type NetReportJob, type RoomDestroyJob, type SummaryJob, type VerifyJob,
+} from './jobs.js';
 
 /** Adds classbell's jobs to BullMQ. Shared by the API (wake-ups) and the workers (retries, slices). */
 export class Scheduler {
@@ -28,6 +31,23 @@ export class Scheduler {
   async verify(sid: number, verifyId: string): Promise<void> {
     const data: VerifyJob = { sid, verifyId };
     await this.queue.add('verify', data, { jobId: verifyJobId(sid, verifyId) });
+  }
+
+  /** Computes a class's lesson summary at `atMs` (or now if that has passed). */
+  async summary(sid: number, classId: number, version: number, atMs: number): Promise<void> {
+    const data: SummaryJob = { sid, classId, version };
+    await this.queue.add('summary', data, { jobId: summaryJobId(sid, classId, version), delay: Math.max(0, atMs - Date.now()) });
+  }
+
+  /** Aggregates one window of network samples at `atMs`. */
+  async netReport(sid: number, classId: number, windowStartS: number, atMs: number): Promise<void> {
+    const data: NetReportJob = { sid, classId, windowStartS };
+    await this.queue.add('net-report', data, { jobId: netReportJobId(sid, classId, windowStartS), delay: Math.max(0, atMs - Date.now()) });
+  }
+
+  /** Destroys an empty room after delayMs unless someone enters (the job then finds it stale). */
+  async roomDestroy(job: RoomDestroyJob, delayMs: number): Promise<void> {
+    await this.queue.add('room-destroy', job, { jobId: roomDestroyJobId(job.roomId, job.life), delay: Math.max(0, Math.round(delayMs)) });
   }
 
   /** True when a drain job for this epoch exists in any state (waiting, delayed, active…). */

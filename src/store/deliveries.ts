@@ -100,6 +100,15 @@ export class DeliveryStore {
     return toStored(id, sid, await this.redis.hmget(this.keys.event(sid, id), ...FIELDS));
   }
 
+  /** The stored event JSON of each id (null when the record is gone), in the order given. */
+  async eventJsons(sid: number, ids: string[]): Promise<(string | null)[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hget(this.keys.event(sid, id), 'ev');
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([, v]) => (typeof v === 'string' ? v : null));
+  }
+
   /** Newest first; scans at most 20 × limit log entries per call, then hands back a cursor. */
   async list(filter: DeliveryFilter): Promise<{ items: StoredEvent[]; nextCursor: string | null }> {
     const key = filter.sid === undefined ? this.keys.log : this.keys.schoolLog(filter.sid);

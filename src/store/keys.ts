@@ -33,6 +33,18 @@ export class Keys {
   schoolLog(sid: number): string {
     return `${this.tag(sid)}:log`;
   }
+  /** A class's course schedule and lesson-summary state. */
+  classRecord(sid: number, classId: number): string {
+    return `${this.tag(sid)}:c:${classId}`;
+  }
+  /** Ids of a class's in-class events, in acceptance order (input of the lesson summary). */
+  classEvents(sid: number, classId: number): string {
+    return `${this.tag(sid)}:c:${classId}:ev`;
+  }
+  /** Raw network samples of a class for one 5-minute window (aggregated into "Net"). */
+  netSamples(sid: number, classId: number, windowStartS: number): string {
+    return `${this.tag(sid)}:net:${classId}:${windowStartS}`;
+  }
   /** Pushed events of all schools by acceptance time, members "<sid>/<id>". */
   get log(): string {
     return `${this.prefix}:log`;
@@ -62,6 +74,60 @@ export class Keys {
   /** Short-lived locks for periodic maintenance shared by all worker processes. */
   lock(name: string): string {
     return `${this.prefix}:lock:${name}`;
+  }
+  /** `<prefix>:{r<roomId>}`: the common head of a room's keys (one slot per room). */
+  roomTag(roomId: string): string {
+    return `${this.prefix}:{r${roomId}}`;
+  }
+  /** A room: hash of `doc` (JSON), `ver` (compare-and-set version) and `seq` (last notification). */
+  room(roomId: string): string {
+    return `${this.roomTag(roomId)}:room`;
+  }
+  /** A room's members: userId → member JSON. */
+  roomUsers(roomId: string): string {
+    return `${this.roomTag(roomId)}:users`;
+  }
+  /** userUuid → userId within a room. */
+  roomUserUuids(roomId: string): string {
+    return `${this.roomTag(roomId)}:uuids`;
+  }
+  /** userUuid → re-entry ban end (ms) within a room. */
+  roomBans(roomId: string): string {
+    return `${this.roomTag(roomId)}:bans`;
+  }
+  /** The last notifications of a room (capped list), for Last-Event-ID replay. */
+  roomBuffer(roomId: string): string {
+    return `${this.roomTag(roomId)}:buf`;
+  }
+  /** Notifications of a linked room not yet turned into catalogue events. */
+  roomRelay(roomId: string): string {
+    return `${this.roomTag(roomId)}:relay`;
+  }
+  roomRelayLock(roomId: string): string {
+    return `${this.roomTag(roomId)}:relay-lock`;
+  }
+  /** Pub/sub channel of a room's notifications. */
+  roomChannel(roomId: string): string {
+    return `${this.roomTag(roomId)}:ch`;
+  }
+  /** (appId, roomUuid) → the current roomId. */
+  roomIndex(appId: string, roomUuid: string): string {
+    return `${this.prefix}:ruuid:${appId}:${roomUuid}`;
+  }
+  /** Last heartbeat (ms) of every online room user, members "<roomId>/<userId>". */
+  get roomHeartbeats(): string {
+    return `${this.prefix}:room-hb`;
+  }
+  /** Rooms with notifications waiting to be relayed to their school. */
+  get roomRelayPending(): string {
+    return `${this.prefix}:room-relay`;
+  }
+  /** userUuid → the numeric uid classbell assigned, per app. */
+  roomUids(appId: string): string {
+    return `${this.prefix}:room-uid:${appId}`;
+  }
+  get roomUidSeq(): string {
+    return `${this.prefix}:room-uid-seq`;
   }
   /** The prefix BullMQ puts before its own keys. */
   get bullPrefix(): string {

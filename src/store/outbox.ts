@@ -11,10 +11,14 @@ export interface OutboxEntry {
   type: string;
   /** The normalized event, serialized once at ingest. */
   json: string;
+  /** The class's in-class event list to append the id to (lesson summary), if any. */
+  classListKey?: string;
+  /** Append the raw event here instead of storing and pushing it (network samples). */
+  sampleKey?: string;
 }
 
 export type IngestResult =
-  | { kind: 'ok'; accepted: string[]; duplicates: string[]; wakes: { sid: number; epoch: number }[] }
+  | { kind: 'ok'; accepted: string[]; duplicates: string[]; wakes: { sid: number; epoch: number }[]; samplesStarted: string[] }
   | { kind: 'no_school'; sid: number }
   | { kind: 'id_taken'; id: string };
 
@@ -57,12 +61,12 @@ export class OutboxStore {
   /** Stores a batch atomically: all events or none. */
   async ingest(appId: string, entries: OutboxEntry[], nowMs = Date.now()): Promise<IngestResult> {
     const args: (string | number)[] = [this.keys.prefix, nowMs, appId, this.retentionS, entries.length];
-    for (const e of entries) args.push(e.id, e.sid, e.indexed ? '1' : '0', e.type, e.json);
+    for (const e of entries) args.push(e.id, e.sid, e.indexed ? '1' : '0', e.type, e.json, e.classListKey ?? '', e.sampleKey ?? '');
     const reply = (await runScript(this.redis, 'ingestEvents', [], args)) as [string, ...unknown[]];
     if (reply[0] === 'no_school') return { kind: 'no_school', sid: Number(reply[1]) };
     if (reply[0] === 'id_taken') return { kind: 'id_taken', id: String(reply[1]) };
-    const [, accepted, duplicates, wakes] = reply as [string, string[], string[], (string | number)[]];
-    return { kind: 'ok', accepted, duplicates, wakes: pairs(wakes) };
+    const [, accepted, duplicates, wakes, samplesStarted] = reply as [string, string[], string[], (string | number)[], string[]];
+    return { kind: 'ok', accepted, duplicates, wakes: pairs(wakes), samplesStarted };
   }
 
   /** Claims the school for a drain job (mode claim: check = epoch) or continues (mode next: check = token). */

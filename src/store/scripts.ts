@@ -14,6 +14,11 @@ export const SCRIPT_FILES = {
   requeueEvents: 'requeue-events-4.lua',
   setSchoolStatus: 'set-school-status-4.lua',
   createSchool: 'create-school-3.lua',
+  settleSummary: 'settle-summary-2.lua',
+  roomLoad: 'room-load-4.lua',
+  roomCommit: 'room-commit-9.lua',
+  roomDestroy: 'room-destroy-9.lua',
+  roomRelayRelease: 'room-relay-release-3.lua',
 } as const;
 
 export type ScriptName = keyof typeof SCRIPT_FILES;

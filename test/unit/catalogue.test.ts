@@ -1,5 +1,8 @@
 import { describe, it, expect } from 'vitest';
+import type { z } from 'zod';
 import { CATALOGUE, EVENT_TYPES, isEventType } from '../../src/domain/catalogue.js';
+import { ACCEPTED_EVENT_TYPES, EVENT_INPUT_SCHEMAS } from '../../src/domain/events.js';
+import { WIRE_TYPES } from '../../src/domain/wire.js';
 
 describe('catalogue', () => {
   it('lists every type of API.md with its Cmd', () => {
@@ -95,5 +98,28 @@ describe('catalogue', () => {
     expect(() => {
       (CATALOGUE.hands_up as { cmd: number | string }).cmd = 1;
     }).toThrow(TypeError);
+  });
+
+  // Adding a catalogue row is adding a schema (events.ts) and a wire mapper (wire.ts).
+  describe('every type is complete', () => {
+    const postable = EVENT_TYPES.filter((t) => CATALOGUE[t].postable);
+
+    it.each(postable)('%s has an ingest schema and a wire mapper', (type) => {
+      expect(EVENT_INPUT_SCHEMAS[type]?.shape.type.value).toBe(type);
+      expect(ACCEPTED_EVENT_TYPES).toContain(type);
+      expect(WIRE_TYPES).toContain(type);
+    });
+
+    it('accepts no type that is not postable, and maps every type', () => {
+      expect(ACCEPTED_EVENT_TYPES).toEqual(postable);
+      expect([...WIRE_TYPES].sort()).toEqual([...EVENT_TYPES].sort());
+    });
+
+    it.each(postable)('%s requires classId exactly when its dimension is class', (type) => {
+      const shape: Readonly<Record<string, z.ZodType>> = EVENT_INPUT_SCHEMAS[type]?.shape ?? {};
+      const classField = shape.classId;
+      if (CATALOGUE[type].dimension === 'class') expect(classField?.safeParse(undefined).success).toBe(false);
+      else expect(classField).toBeUndefined();
+    });
   });
 });
