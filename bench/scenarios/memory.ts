@@ -15,6 +15,12 @@ export interface MemoryResult {
   queuedEvents: number;
   /** Δ MEMORY USAGE per queued event by kind of key (event hashes, outbox list, delivery logs, BullMQ). */
   keyBytesByKind: Record<string, number>;
+  /**
+   * Δ Σ MEMORY USAGE ÷ events once they were all delivered: what a stored in-class event costs
+   * while it is kept for the lesson summary and the delivery log (event hash with its attempt,
+   * log entries, the class's event list).
+   */
+  redisKeyBytesPerStoredInClassEvent: number;
 }
 
 export async function memoryScenario(ctx: ScenarioContext): Promise<MemoryResult> {
@@ -36,12 +42,20 @@ export async function memoryScenario(ctx: ScenarioContext): Promise<MemoryResult
     const queued = await redis.llen(cb.deps.keys.outbox(SID));
     if (queued !== QUEUED_EVENTS) throw new Error(`memory scenario: ${queued} events queued, expected ${QUEUED_EVENTS}`);
     ctx.log(`memory: ${QUEUED_EVENTS} events queued for one school`);
+    cb.startWorkers();
+    for (let waited = 0; (await redis.llen(cb.deps.keys.outbox(SID))) > 0; waited += 50) {
+      if (waited > 120_000) throw new Error('memory scenario: events not delivered within 120 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await cb.stopWorkers();
+    const deliveredKeys = await prefixBytes(redis, cb.prefix);
     return {
       redisBytesPerQueuedEvent: (afterUsed - beforeUsed) / QUEUED_EVENTS,
       redisKeyBytesPerQueuedEvent: (afterKeys.total - beforeKeys.total) / QUEUED_EVENTS,
       keyBytesByKind: Object.fromEntries(Object.entries(afterKeys.byKind).map(([kind, bytes]) =>
         [kind, Math.round(((bytes - (beforeKeys.byKind[kind] ?? 0)) / QUEUED_EVENTS) * 10) / 10])),
       queuedEvents: queued,
+      redisKeyBytesPerStoredInClassEvent: (deliveredKeys.total - beforeKeys.total) / QUEUED_EVENTS,
     };
   } finally {
     redis.disconnect();
