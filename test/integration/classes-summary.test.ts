@@ -90,6 +90,24 @@ describe('classes, subscriptions and after-class data', () => {
     expect(receiver.events().filter((p) => p.body.Cmd === 'End')).toHaveLength(1);
   });
 
+  it('pushes the summary once the scheduled close (with overtime) has passed, without an explicit close', async () => {
+    const { sid, receiver } = await school();
+    const closeWithOvertime = nowS() + 1;
+    const start = closeWithOvertime - 1200 - 600;
+    await request(h.app).put(`/v1/schools/${sid}/classes/3`).set(admin).send({ courseId: 9, startTime: start, closeTime: closeWithOvertime - 1200 }).expect(200);
+    await request(h.app).post('/v1/events').set(auth).send({ events: [
+      { type: 'enter', sid, classId: 3, uid: 21, nickName: 'Cy', identity: 1, device: 1, actionTime: start },
+      { type: 'stage', sid, classId: 3, uid: 21, up: true, actionTime: start + 60 },
+    ] }).expect(202);
+    const end = await waitFor('End pushed', () => receiver.events().find((p) => p.body.Cmd === 'End'), 15_000);
+    expect(end.body).toMatchObject({ StartTime: start, CloseTime: closeWithOvertime });
+    expect(end.body.RealCloseTime).toBeUndefined();
+    const data = end.body.Data as Record<string, Record<string, Record<string, unknown>>>;
+    // On stage from start + 60 until the close; present the whole lesson, counted out at the close.
+    expect(data.stageEnd!['21']).toMatchObject({ UpCount: 1, UpTotal: closeWithOvertime - start - 60 });
+    expect(data.inoutEnd!['21']).toMatchObject({ Total: closeWithOvertime - start });
+  });
+
   it('pushes no summary when nobody entered; class_extended moves the close', async () => {
     const { sid, receiver } = await school();
     const start = nowS() - 100;
