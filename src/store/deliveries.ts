@@ -38,6 +38,11 @@ export interface SchoolStats {
   delivered: number;
   failedAttempts: number;
   skipped: number;
+  /** When the current head first failed (null while the head is fine). */
+  failingSince: string | null;
+  deliveredLastHour: number;
+  /** Deliveries per minute, oldest first, the last entry being the current minute (60 entries). */
+  deliveriesPerMinute: number[];
 }
 
 const FIELDS = ['app', 'type', 'st', 'ev', 'att', 'n', 'at', 'dAt'] as const;
@@ -156,14 +161,16 @@ export class DeliveryStore {
 
   async stats(sid: number, nowMs = Date.now()): Promise<SchoolStats> {
     const k = this.keys;
-    const [[, backlog], [, head], [, st]] = (await this.redis
+    const [[, backlog], [, head], [, st], [, ring]] = (await this.redis
       .multi()
       .llen(k.outbox(sid))
       .lindex(k.outbox(sid), 0)
-      .hmget(k.state(sid), 'headAttempts', 'lastDeliveredAt', 'lastError', 'delivered', 'failedAttempts', 'skipped')
-      .exec()) as [[null, number], [null, string | null], [null, (string | null)[]]];
+      .hmget(k.state(sid), 'headAttempts', 'lastDeliveredAt', 'lastError', 'delivered', 'failedAttempts', 'skipped', 'headFailingSince')
+      .hgetall(k.deliveriesPerMinute(sid))
+      .exec()) as [[null, number], [null, string | null], [null, (string | null)[]], [null, Record<string, string>]];
     const headAt = head ? await this.redis.hget(k.event(sid, head), 'at') : null;
-    const [headAttempts, lastDeliveredAt, lastError, delivered, failedAttempts, skipped] = st;
+    const [headAttempts, lastDeliveredAt, lastError, delivered, failedAttempts, skipped, failingSince] = st;
+    const perMinute = minuteSeries(ring, nowMs);
     return {
       backlog,
       oldestPendingAgeS: headAt ? Math.max(0, Math.round((nowMs - Number(headAt)) / 1000)) : null,
@@ -173,6 +180,9 @@ export class DeliveryStore {
       delivered: Number(delivered ?? 0),
       failedAttempts: Number(failedAttempts ?? 0),
       skipped: Number(skipped ?? 0),
+      failingSince: iso(failingSince),
+      deliveredLastHour: perMinute.reduce((a, b) => a + b, 0),
+      deliveriesPerMinute: perMinute,
     };
   }
 
@@ -189,6 +199,16 @@ export class DeliveryStore {
     for (const sid of sids) pipeline.zremrangebyscore(this.keys.schoolLog(Number(sid)), '-inf', `(${cutoff}`);
     await pipeline.exec();
   }
+}
+
+/** Reads the ring of per-minute counters into 60 values, oldest first. */
+function minuteSeries(ring: Record<string, string>, nowMs: number): number[] {
+  const minute = Math.floor(nowMs / 60_000);
+  return Array.from({ length: 60 }, (_, i) => {
+    const m = minute - 59 + i;
+    const [at, count] = (ring[String(m % 60)] ?? '').split(':');
+    return Number(at) === m ? Number(count) : 0;
+  });
 }
 
 function matches(row: StoredEvent, filter: DeliveryFilter): boolean {

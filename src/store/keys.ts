@@ -16,6 +16,10 @@ export class Keys {
   outbox(sid: number): string {
     return `${this.tag(sid)}:q`;
   }
+  /** Deliveries per minute over the last hour: a ring of 60 fields (dashboard sparkline). */
+  deliveriesPerMinute(sid: number): string {
+    return `${this.tag(sid)}:dpm`;
+  }
   /** Drain state and delivery counters. */
   state(sid: number): string {
     return `${this.tag(sid)}:st`;

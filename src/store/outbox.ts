@@ -90,7 +90,7 @@ export class OutboxStore {
     const k = this.keys;
     const reply = (await runScript(
       this.redis, 'settleHead',
-      [k.school(sid), k.state(sid), k.outbox(sid), k.event(sid, eventId), k.scheduled, k.eventIndex(eventId)],
+      [k.school(sid), k.state(sid), k.outbox(sid), k.event(sid, eventId), k.scheduled, k.eventIndex(eventId), k.deliveriesPerMinute(sid)],
       [token, eventId, Date.now(), attempt ? JSON.stringify(attempt) : '', attempt?.outcome ?? 'gone', this.retentionS, ATTEMPTS_KEPT, sid, errorText],
     )) as [string, number?, number?];
     if (reply[0] === 'retry') return { kind: 'retry', headAttempts: Number(reply[1]), epoch: Number(reply[2]) };

@@ -8,7 +8,7 @@ const LUA_DIR = new URL('./lua/', import.meta.url);
 export const SCRIPT_FILES = {
   ingestEvents: 'ingest-events-0.lua',
   fetchHead: 'fetch-head-4.lua',
-  settleHead: 'settle-head-6.lua',
+  settleHead: 'settle-head-7.lua',
   yieldDrain: 'yield-drain-2.lua',
   skipHead: 'skip-head-4.lua',
   requeueEvents: 'requeue-events-4.lua',

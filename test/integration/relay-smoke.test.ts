@@ -25,7 +25,9 @@ describe('relay end to end', () => {
     await waitFor('50 pushes', () => receiver.events().length >= 50);
     expect(receiver.events().map((p) => p.body.UID)).toEqual(events.map((e) => e.uid));
     const stats = await request(h.app).get('/v1/schools/257/stats').set(admin).expect(200);
-    expect(stats.body).toMatchObject({ backlog: 0, delivered: 50, failedAttempts: 0 });
+    expect(stats.body).toMatchObject({ backlog: 0, delivered: 50, failedAttempts: 0, deliveredLastHour: 50, failingSince: null, oldestPendingAgeS: null });
+    expect(stats.body.deliveriesPerMinute).toHaveLength(60);
+    expect(stats.body.deliveriesPerMinute.reduce((a: number, b: number) => a + b, 0)).toBe(50);
     // Delivered events expire after the retention; the log keeps them until then.
     const ttl = await h.deps.redis.ttl(h.deps.keys.event(257, res.body.accepted[0]));
     expect(ttl).toBeGreaterThan(h.config.deliveryRetentionS - 60);

@@ -3,6 +3,7 @@
   it stays at the head and the school is handed to a delayed retry job.
   KEYS[1] school hash  KEYS[2] state hash  KEYS[3] outbox list  KEYS[4] event hash
   KEYS[5] scheduled zset  KEYS[6] the event's idempotency index key (may not exist)
+  KEYS[7] per-minute delivery counters (a ring of 60 fields "minute % 60" → "minute:count")
   ARGV[1] owner token  ARGV[2] event id  ARGV[3] now (ms)  ARGV[4] attempt JSON
   ARGV[5] outcome  ARGV[6] retention (s)  ARGV[7] attempts kept per event  ARGV[8] sid
   ARGV[9] error text (failures)
@@ -36,6 +37,16 @@ if outcome == 'delivered' then
     end
   end
   redis.call('HINCRBY', KEYS[2], 'delivered', 1)
+  local minute = math.floor(nowMs / 60000)
+  local slot = minute % 60
+  local current = redis.call('HGET', KEYS[7], slot)
+  local count = 1
+  if current then
+    local at, n = string.match(current, '^(%d+):(%d+)$')
+    if tonumber(at) == minute then count = tonumber(n) + 1 end
+  end
+  redis.call('HSET', KEYS[7], slot, minute .. ':' .. count)
+  redis.call('EXPIRE', KEYS[7], 7200)
   redis.call('HSET', KEYS[2], 'lastDeliveredAt', nowMs, 'headAttempts', 0, 'headFailingSince', '')
   if redis.call('HGET', KEYS[1], 'status') ~= 'active' then
     release(KEYS[2], KEYS[5], sid)
