@@ -10,3 +10,6 @@ function walk(dir) {
   }
 }
 for (const root of ['src', 'workers']) walk(root);
+
+// The dashboard's static assets (CSS, browser scripts) are served from beside src/admin/router.
+cpSync(join('src', 'admin', 'static'), join('dist', 'src', 'admin', 'static'), { recursive: true });

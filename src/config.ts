@@ -52,6 +52,11 @@ const envSchema = z
     DRAIN_SLICE_MS: int(10, 60_000).default(1000),
     DELIVERY_RETENTION_S: int(60, 365 * 86_400).default(7 * 86_400),
     JOB_LOCK_MS: int(1000, 600_000).default(30_000),
+    ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+    ALERT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    ALERT_AFTER_S: int(1, 7 * 86_400).default(3600),
+    ALERT_CHECK_INTERVAL_MS: int(100, 3_600_000).default(60_000),
+    METRICS_PORT: int(0, 65_535).default(9464),
     PUSH_CONNECTIONS_PER_ORIGIN: int(1, 1024).default(64),
     SHUTDOWN_TIMEOUT_MS: int(1000, 600_000).default(30_000),
     REDIS_DATA_DIR: z.string().default('./data'),
@@ -63,6 +68,9 @@ function crossProblems(env: Record<string, string | undefined>): string[] {
   if (!env.ADMIN_TOKEN && env.NODE_ENV !== 'development') problems.push('ADMIN_TOKEN: required unless NODE_ENV=development');
   if (Boolean(env.AGORA_APP_ID) !== Boolean(env.AGORA_APP_CERTIFICATE)) {
     problems.push('AGORA_APP_CERTIFICATE: AGORA_APP_ID and AGORA_APP_CERTIFICATE go together');
+  }
+  if (env.ALERT_WEBHOOK_URL && !env.ALERT_WEBHOOK_SECRET) {
+    problems.push('ALERT_WEBHOOK_SECRET: required with ALERT_WEBHOOK_URL (alerts are signed with it)');
   }
   if (Boolean(env.ZEGO_APP_ID) !== Boolean(env.ZEGO_SERVER_SECRET)) {
     problems.push('ZEGO_SERVER_SECRET: ZEGO_APP_ID and ZEGO_SERVER_SECRET go together');
@@ -105,6 +113,13 @@ export interface Config {
   deliveryRetentionS: number;
   /** How long a crashed worker's job stays locked before another worker takes it over. */
   jobLockMs: number;
+  /** Where alerts are posted (signed with alertWebhookSecret), if anywhere. */
+  alertWebhook: { url: string; secret: string } | undefined;
+  /** A head failing (or a verification failed) this long raises an alert, repeated as often. */
+  alertAfterS: number;
+  alertCheckIntervalMs: number;
+  /** Port of the /metrics listener of a worker-only process (0 = none). */
+  metricsPort: number;
   /** Keep-alive connections per receiver origin (schools sharing a host share them). */
   pushConnectionsPerOrigin: number;
   shutdownTimeoutMs: number;
@@ -160,6 +175,10 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     drainSliceMs: e.DRAIN_SLICE_MS,
     deliveryRetentionS: e.DELIVERY_RETENTION_S,
     jobLockMs: e.JOB_LOCK_MS,
+    alertWebhook: e.ALERT_WEBHOOK_URL && e.ALERT_WEBHOOK_SECRET ? { url: e.ALERT_WEBHOOK_URL, secret: e.ALERT_WEBHOOK_SECRET } : undefined,
+    alertAfterS: e.ALERT_AFTER_S,
+    alertCheckIntervalMs: e.ALERT_CHECK_INTERVAL_MS,
+    metricsPort: e.METRICS_PORT,
     pushConnectionsPerOrigin: e.PUSH_CONNECTIONS_PER_ORIGIN,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     redisDataDir: e.REDIS_DATA_DIR,

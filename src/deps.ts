@@ -2,6 +2,8 @@ import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { createBullConnection, createRedis } from './lib/redis.js';
 import type { Logger } from './lib/logger.js';
+import { Metrics } from './lib/metrics.js';
+import { schoolGaugeCollector } from './services/school-gauges.js';
 import { Scheduler } from './queue/scheduler.js';
 import { AppStore } from './store/apps.js';
 import { ClassStore } from './store/classes.js';
@@ -27,6 +29,7 @@ export interface Deps {
   /** Room notifications for this process's event streams (pub/sub, connected on first use). */
   roomHub: RoomHub;
   scheduler: Scheduler;
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -38,9 +41,11 @@ export function createDeps(config: Readonly<Config>, logger: Logger): Deps {
   bull.on('error', (error: Error) => logger.warn('redis (queue) connection problem', { error: error.message }));
   const keys = new Keys(config.keyPrefix);
   const scheduler = new Scheduler(bull, keys.bullPrefix);
+  const metrics = new Metrics();
+  metrics.onScrape(schoolGaugeCollector(redis, keys, metrics));
   const roomHub = new RoomHub(config.redisUrl, keys, (error: Error) => logger.warn('redis (room events) connection problem', { error: error.message }));
   return {
-    config, logger, redis, keys, scheduler,
+    config, logger, redis, keys, scheduler, metrics,
     apps: new AppStore(redis, keys),
     schools: new SchoolStore(redis, keys),
     classes: new ClassStore(redis, keys),

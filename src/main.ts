@@ -1,4 +1,6 @@
 import type { Server } from 'node:http';
+import express from 'express';
+import { healthRouter } from './api/health.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createDeps } from './deps.js';
@@ -27,7 +29,7 @@ function configOrExit(): { config: Readonly<Config>; role: Role } {
   }
 }
 
-async function listen(app: ReturnType<typeof buildApp>, port: number): Promise<Server> {
+async function listen(app: express.Express, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, (error?: Error) => (error ? reject(error) : resolve(server)));
   });
@@ -79,6 +81,16 @@ async function main(): Promise<void> {
   if (role !== 'worker') {
     server = await listen(buildApp(deps), config.port);
     logger.info('API listening', { port: config.port, role });
+  }
+  if (role === 'worker' && config.metricsPort > 0) {
+    // A worker-only process has no API; it still exposes /metrics, /healthz and /readyz.
+    const metricsApp = express();
+    metricsApp.use(healthRouter(deps.redis, deps.metrics));
+    server = await listen(metricsApp, config.metricsPort).catch((error: unknown) => {
+      logger.warn('metrics port unavailable; running without /metrics', { port: config.metricsPort, error: String(error) });
+      return undefined;
+    });
+    if (server) logger.info('metrics listening', { port: config.metricsPort });
   }
   if (role !== 'api') {
     workers = startWorkers(deps);

@@ -47,6 +47,10 @@ async function pushHead(ctx: WorkerContext, sid: number, token: string, url: str
     bodyFor: (ts, key) => completeBody(prefix, ts, key),
   });
   const settled = await ctx.outbox.settle(sid, token, head.id, report.attempt, report.errorText);
+  const { metrics } = ctx.deps;
+  metrics.pushes.inc({ outcome: report.attempt.outcome });
+  metrics.pushDuration.observe(report.attempt.durationMs / 1000);
+  if (settled.kind === 'ok' && report.acknowledged) metrics.ingestToAck.observe(Math.max(0, Date.now() - head.acceptedAtMs) / 1000);
   switch (settled.kind) {
     case 'ok':
       return 'next';

@@ -2,11 +2,14 @@ import { Worker, type Job } from 'bullmq';
 import type { Deps } from '../src/deps.js';
 import { PushClient } from '../src/lib/http-push.js';
 import { createBullConnection } from '../src/lib/redis.js';
-import { QUEUE_NAME, type DrainJob, type NetReportJob, type SummaryJob, type VerifyJob } from '../src/queue/jobs.js';
+import { QUEUE_NAME, type DrainJob, type NetReportJob, type RoomDestroyJob, type SummaryJob, type VerifyJob } from '../src/queue/jobs.js';
 import type { WorkerContext } from './context.js';
 import { processDrain } from './drain.js';
+import { checkAlerts } from './alerts.js';
 import { every, reconcileDrains } from './maintenance.js';
+import { AlertStore } from '../src/store/alerts.js';
 import { processNetReport } from './net-report.js';
+import { heartbeatSweepMs, processRoomDestroy, roomMaintenance } from './room-maintenance.js';
 import { processSummary } from './summary.js';
 import { processVerify } from './verify.js';
 
@@ -34,6 +37,7 @@ export function startWorkers(deps: Deps): RunningWorkers {
       if (job.name === 'verify') return processVerify(ctx, job as Job<VerifyJob>);
       if (job.name === 'summary') return processSummary(ctx, job as Job<SummaryJob>);
       if (job.name === 'net-report') return processNetReport(ctx, job as Job<NetReportJob>);
+      if (job.name === 'room-destroy') return processRoomDestroy(deps, job as Job<RoomDestroyJob>);
       logger.error('unknown job kind', { name: job.name, jobId: job.id });
     },
     {
@@ -52,7 +56,9 @@ export function startWorkers(deps: Deps): RunningWorkers {
   const onError = (error: unknown) => logger.warn('maintenance task failed', { error: error instanceof Error ? error.message : String(error) });
   const stops = [
     every(redis, keys, 'reconcile', 10_000, () => reconcileDrains(ctx, redis, keys), onError),
+    every(redis, keys, 'rooms', heartbeatSweepMs(config.heartbeatIntervalS), () => roomMaintenance(deps), onError),
     every(redis, keys, 'trim-logs', 600_000, () => deps.deliveries.trimLogs(config.deliveryRetentionS), onError),
+    every(redis, keys, 'alerts', config.alertCheckIntervalMs, () => checkAlerts(deps, client, new AlertStore(redis, keys)), onError),
   ];
   return {
     worker,

@@ -34,13 +34,28 @@ class AppLoginCache {
   }
 }
 
+/**
+ * Resolves the dashboard's session cookie (src/admin/sessions.ts). A cookie-authenticated call that
+ * changes something must carry the session's CSRF token in `x-classbell-csrf`.
+ */
+export interface SessionLookup {
+  principalFromCookie(cookieHeader: string | undefined): Promise<{ principal: Principal; csrf: string } | undefined>;
+}
+
+/** The header a cookie-authenticated non-GET call repeats its session's CSRF token in. */
+export const CSRF_HEADER = 'x-classbell-csrf';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 export interface Authenticator {
   /** Middleware: sets res.locals.principal, or answers 401 for a credential that does not check out. */
   middleware(req: Request, res: Response, next: NextFunction): Promise<void>;
   forgetApp(appId: string): void;
 }
 
-export function createAuthenticator(adminToken: string, apps: AppStore, schools: SchoolStore, cacheTtlMs = 5000): Authenticator {
+export function createAuthenticator(
+  adminToken: string, apps: AppStore, schools: SchoolStore, cacheTtlMs = 5000, sessions?: SessionLookup,
+): Authenticator {
   const cache = new AppLoginCache(cacheTtlMs);
   async function identify(header: string | undefined): Promise<Principal | undefined | 'invalid'> {
     if (!header) return undefined;
@@ -68,13 +83,26 @@ export function createAuthenticator(adminToken: string, apps: AppStore, schools:
   }
   return {
     async middleware(req, res, next) {
-      const principal = await identify(req.headers.authorization);
+      const principal = req.headers.authorization || !sessions
+        ? await identify(req.headers.authorization)
+        : await fromSession(req, sessions);
       if (principal === 'invalid') throw unauthorized();
       res.locals.principal = principal;
       next();
     },
     forgetApp: (appId) => cache.forget(appId),
   };
+}
+
+/** The dashboard's session cookie, when there is no Authorization header; non-GET calls need the CSRF header. */
+async function fromSession(req: Request, sessions: SessionLookup): Promise<Principal | undefined> {
+  const session = await sessions.principalFromCookie(req.headers.cookie);
+  if (!session) return undefined;
+  if (!SAFE_METHODS.has(req.method)) {
+    const given = req.headers[CSRF_HEADER];
+    if (typeof given !== 'string' || !sameSecret(given, session.csrf)) throw forbidden('missing or wrong x-classbell-csrf header');
+  }
+  return session.principal;
 }
 
 function principalOf(res: Response): Principal {

@@ -11,7 +11,7 @@ import { requireAdminOrSchool, requireApp } from './auth.js';
 import { wakeDrains } from './school-actions.js';
 import { parse } from './validate.js';
 
-const eventIdParams = z.object({ id: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'not an event id') });
+export const eventIdParams = z.object({ id: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'not an event id') });
 
 /** The API's view of a stored event: wire body as it is pushed (without TimeStamp/SafeKey). */
 export function eventView(stored: StoredEvent) {

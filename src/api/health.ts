@@ -1,9 +1,13 @@
 import { Router } from 'express';
 import type { Redis } from 'ioredis';
+import type { Metrics } from '../lib/metrics.js';
 
-/** /healthz (the process runs) and /readyz (Redis answers within a second). */
-export function healthRouter(redis: Redis): Router {
+/** /healthz (the process runs), /readyz (Redis answers within a second), /metrics (Prometheus). */
+export function healthRouter(redis: Redis, metrics: Metrics): Router {
   const router = Router();
+  router.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.render());
+  });
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

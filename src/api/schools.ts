@@ -40,7 +40,7 @@ export const patchSchoolSchema = z.strictObject({
 
 export const sidParams = z.object({ sid: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
-const replaySchema = z
+export const replaySchema = z
   .strictObject({ since: z.iso.datetime({ offset: true }), until: z.iso.datetime({ offset: true }).optional() })
   .refine((r) => !r.until || Date.parse(r.until) >= Date.parse(r.since), { message: 'until is before since', path: ['until'] });
 

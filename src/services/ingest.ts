@@ -49,6 +49,7 @@ export async function storeEvents(deps: Deps, appId: string, events: SystemEvent
   const accepted = new Set(result.accepted);
   for (const event of events) {
     if (!accepted.has(event.id)) continue;
+    deps.metrics.eventsIngested.inc({ type: event.type });
     if (event.type === 'class_extended') await extendClass(deps, event.sid, event.classId, event.startTime + event.lengthS);
   }
   for (const key of result.samplesStarted) {

@@ -75,6 +75,14 @@ export class Keys {
   get apps(): string {
     return `${this.prefix}:apps`;
   }
+  /** Recorded alerts, newest first (capped list of JSON). */
+  get alerts(): string {
+    return `${this.prefix}:alerts`;
+  }
+  /** Open alert per school and kind: "<sid>:<kind>" → JSON {since, lastAlertAt}. */
+  get openAlerts(): string {
+    return `${this.prefix}:alerts:open`;
+  }
   /** Short-lived locks for periodic maintenance shared by all worker processes. */
   lock(name: string): string {
     return `${this.prefix}:lock:${name}`;

@@ -27,6 +27,8 @@ export interface HeadEvent {
   /** The stored event JSON, or null when the record has expired or was deleted. */
   json: string | null;
   attempts: number;
+  /** When classbell accepted the event (ms), for the ingest → acknowledged latency. */
+  acceptedAtMs: number;
 }
 
 export type FetchResult =
@@ -79,8 +81,8 @@ export class OutboxStore {
     )) as (string | null)[];
     if (reply[0] !== 'ok') return { kind: reply[0] as 'stale' | 'idle' | 'held' };
     const events: HeadEvent[] = [];
-    for (let i = 3; i < reply.length; i += 3) {
-      events.push({ id: reply[i] as string, json: reply[i + 1] ?? null, attempts: Number(reply[i + 2] ?? 0) });
+    for (let i = 3; i < reply.length; i += 4) {
+      events.push({ id: reply[i] as string, json: reply[i + 1] ?? null, attempts: Number(reply[i + 2] ?? 0), acceptedAtMs: Number(reply[i + 3] ?? 0) });
     }
     return { kind: 'ok', endpointUrl: reply[1] ?? '', secret: reply[2] ?? '', events };
   }

@@ -40,7 +40,7 @@ describe('process lifecycle', () => {
 
   it('SIGTERM lets the in-flight push finish and record its acknowledgement; nothing is lost', async () => {
     receiver.reply = (p) => (p.body.Cmd === 'Test' ? { body: ACK } : { body: ACK, delayMs: 400 });
-    const env = { NODE_ENV: 'test', REDIS_URL, ADMIN_TOKEN, KEY_PREFIX: h.prefix, ALLOW_PRIVATE_ENDPOINTS: 'true', LOG_LEVEL: 'info', JOB_LOCK_MS: '2000' };
+    const env = { NODE_ENV: 'test', REDIS_URL, ADMIN_TOKEN, KEY_PREFIX: h.prefix, ALLOW_PRIVATE_ENDPOINTS: 'true', LOG_LEVEL: 'info', JOB_LOCK_MS: '2000', METRICS_PORT: '0' };
     const first = start(['--role=worker'], env);
     const { auth } = await createApp(h.app);
     await createSchool(h.app, 700, receiver.url);

@@ -502,3 +502,13 @@ describe('normalizeEvent', () => {
     expect(() => normalizeEvent(input, { ...ctx, schedule: { startTime: 0, closeTime: 1562839200000 } })).toThrow(RangeError);
   });
 });
+
+describe('schemas on non-object input', () => {
+  it('every postable schema rejects null without throwing', async () => {
+    const { EVENT_INPUT_SCHEMAS } = await import('../../src/domain/events.js');
+    for (const schema of Object.values(EVENT_INPUT_SCHEMAS)) {
+      expect(schema!.safeParse(null).success).toBe(false);
+      expect(schema!.safeParse('x').success).toBe(false);
+    }
+  });
+});

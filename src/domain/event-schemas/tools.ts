@@ -43,7 +43,9 @@ const phase = () =>
 function requireUidForAnswers<S extends z.ZodObject<{ phase: z.ZodEnum; uid: z.ZodOptional }>>(
   schema: S,
 ) {
+  // Only for an object: a non-object input already has its own issue (and no fields to read).
   const when = (payload: z.core.ParsePayload) =>
+    typeof payload.value === 'object' && payload.value !== null &&
     !payload.issues.some((issue) => issue.path?.[0] === 'phase' || issue.path?.[0] === 'uid');
   const fields = (value: unknown) => value as { phase: string; uid?: number };
   return schema

@@ -6,7 +6,7 @@
   ARGV[7] event key prefix ("<prefix>:{s<sid>}:e:")
   Returns {"stale"} (another job owns the school), {"idle"} (outbox empty, drain released),
           {"held"} (school not active, drain released), or
-          {"ok", endpointUrl, secret, id1, json1, attempts1, id2, json2, attempts2, ...}
+          {"ok", endpointUrl, secret, id1, json1, attempts1, acceptedAtMs1, id2, ...}
           where json is false when the event record is gone.
 ]]
 --- @include "drain-state"
@@ -36,9 +36,10 @@ if #ids == 0 then
 end
 local out = {'ok', school[2], school[3]}
 for _, id in ipairs(ids) do
-  local ev = redis.call('HMGET', eventPrefix .. id, 'ev', 'n')
+  local ev = redis.call('HMGET', eventPrefix .. id, 'ev', 'n', 'at')
   table.insert(out, id)
   table.insert(out, ev[1])
   table.insert(out, ev[2] or '0')
+  table.insert(out, ev[3] or '0')
 end
 return out

@@ -1,0 +1,71 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import type { Config } from '../config.js';
+import type { Member, RoomDoc } from '../domain/room-rules.js';
+import { buildRtcToken, buildRtmToken, buildZegoToken04, zegoRtcPayload } from '../domain/tokens.js';
+import { AppError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { RoomError } from '../services/rooms-errors.js';
+import { isRedisUnavailable } from './error-handler.js';
+
+/** Replies `{code: 0, msg: 'ok', data}`. */
+export function ok(res: Response, data: unknown): void {
+  res.json({ code: 0, msg: 'ok', data });
+}
+
+/** A member as everyone in the room sees it (Agora Meeting's member shape, plus room state). */
+export function memberView(m: Member) {
+  return {
+    userId: m.userId, userName: m.userName, uid: m.uid, role: m.role, enableChat: m.enableChat, enableVideo: m.enableVideo,
+    enableAudio: m.enableAudio, grantBoard: m.grantBoard, grantScreen: false, stage: m.stage, handsUp: m.handsUp, rewards: m.rewards, online: m.online,
+  };
+}
+
+export function roomView(room: RoomDoc, host: Member | undefined) {
+  return {
+    roomId: room.roomId, roomUuid: room.roomUuid, roomName: room.roomName, channelName: room.channelName, classType: room.classType,
+    hasPassword: room.passwordHash !== '', muteAllChat: room.muteAllChat, muteAllAudio: room.muteAllAudio, shareBoard: false, shareScreen: false,
+    onlineUsers: room.online, capacity: room.capacity, stageSeats: room.stageSeats, startTime: room.startTimeMs, state: room.state,
+    hosts: host ? [memberView(host)] : [], sid: room.sid, classId: room.classId,
+  };
+}
+
+/** The caller's own record: with userUuid and, when configured, RTC/RTM/ZEGO tokens. */
+export function selfView(config: Pick<Config, 'agora' | 'zego' | 'roomTokenTtlS'>, room: RoomDoc, m: Member, nowMs = Date.now()) {
+  const publisher = m.role === 1 || m.stage;
+  const ttlS = config.roomTokenTtlS;
+  const tokens: Record<string, unknown> = {};
+  if (config.agora) {
+    tokens.rtcToken = buildRtcToken(config.agora, room.channelName, m.uid, publisher, ttlS);
+    tokens.rtmToken = buildRtmToken(config.agora, m.userUuid, ttlS);
+  }
+  if (config.zego) {
+    tokens.zegoToken = buildZegoToken04({
+      appId: config.zego.appId, serverSecret: config.zego.serverSecret, userId: m.userUuid, ttlS, payload: zegoRtcPayload(room.channelName, publisher),
+    });
+  }
+  if (config.agora || config.zego) tokens.tokenExpireAt = Math.floor(nowMs / 1000) + ttlS;
+  return { ...memberView(m), userUuid: m.userUuid, ...tokens };
+}
+
+function envelopeOf(error: unknown): { status: number; code: number; msg: string; data: unknown } | undefined {
+  if (error instanceof RoomError) return { status: error.status, code: error.roomCode, msg: error.message, data: null };
+  if (error instanceof AppError) return { status: error.status, code: error.status, msg: error.message, data: error.details !== undefined ? { details: error.details } : null };
+  const e = error as { type?: string; status?: number; message?: string };
+  if (e.type === 'entity.parse.failed') return { status: 400, code: 400, msg: `request body is not valid JSON: ${e.message ?? ''}`.trim(), data: null };
+  if (isRedisUnavailable(error)) return { status: 503, code: 503, msg: 'storage temporarily unavailable, retry later', data: null };
+  if (e.type === 'entity.too.large') return { status: 413, code: 413, msg: 'request body is larger than 1 MiB', data: null };
+  return undefined;
+}
+
+/** Room calls answer errors in the envelope too: `{code, msg, data}` (GoClass code, or the HTTP status). */
+export function roomErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    let envelope = envelopeOf(error);
+    if (!envelope) {
+      logger.error('unhandled error', { requestId: res.locals.requestId as string | undefined, method: req.method, path: req.path, error: error instanceof Error ? error.stack : String(error) });
+      envelope = { status: 500, code: 500, msg: 'internal error', data: null };
+    }
+    if (res.headersSent) return;
+    res.status(envelope.status).json({ code: envelope.code, msg: envelope.msg, data: envelope.data, requestId: res.locals.requestId as string | undefined });
+  };
+}

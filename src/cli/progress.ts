@@ -1,0 +1,44 @@
+/**
+ * A progress bar on stderr. On a terminal it redraws one line in place; when
+ * stderr is a pipe or a file (CI, logs) it prints a line per change, at most
+ * one per `minIntervalMs`, so logs stay readable.
+ */
+import type { CliIo } from './io.js';
+
+const WIDTH = 30;
+
+/** `[#########---------------------] 30% 12/40` */
+export function renderBar(done: number, total: number): string {
+  const ratio = total > 0 ? Math.min(1, Math.max(0, done / total)) : 1;
+  const filled = Math.round(ratio * WIDTH);
+  return `[${'#'.repeat(filled)}${'-'.repeat(WIDTH - filled)}] ${String(Math.floor(ratio * 100)).padStart(3)}% ${done}/${total}`;
+}
+
+export class ProgressBar {
+  private lastLine = '';
+  private lastPrintMs = 0;
+
+  constructor(
+    private readonly io: CliIo,
+    private readonly minIntervalMs = 1000,
+  ) {}
+
+  /** Shows `done/total` and a note (e.g. the backlog); repeated identical updates print nothing. */
+  update(done: number, total: number, note: string, nowMs = Date.now()): void {
+    const line = `${renderBar(done, total)}${note ? `  ${note}` : ''}`;
+    if (line === this.lastLine) return;
+    if (this.io.stderrIsTty) {
+      this.io.errRaw(`\r\x1b[2K${line}`);
+    } else {
+      if (nowMs - this.lastPrintMs < this.minIntervalMs && done < total) return;
+      this.io.err(line);
+      this.lastPrintMs = nowMs;
+    }
+    this.lastLine = line;
+  }
+
+  /** Ends the bar's line (on a terminal) so later output starts on a fresh one. */
+  finish(): void {
+    if (this.io.stderrIsTty && this.lastLine) this.io.errRaw('\n');
+  }
+}
