@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { createBullConnection, createRedis } from './lib/redis.js';
 import type { Logger } from './lib/logger.js';
+import { EndpointGuard } from './lib/endpoint-guard.js';
 import { Metrics } from './lib/metrics.js';
 import { schoolGaugeCollector } from './services/school-gauges.js';
 import { Scheduler } from './queue/scheduler.js';
@@ -30,6 +31,8 @@ export interface Deps {
   roomHub: RoomHub;
   scheduler: Scheduler;
   metrics: Metrics;
+  /** SSRF guard for school endpoints (registration and connect time). */
+  endpointGuard: EndpointGuard;
   close(): Promise<void>;
 }
 
@@ -46,6 +49,7 @@ export function createDeps(config: Readonly<Config>, logger: Logger): Deps {
   const roomHub = new RoomHub(config.redisUrl, keys, (error: Error) => logger.warn('redis (room events) connection problem', { error: error.message }));
   return {
     config, logger, redis, keys, scheduler, metrics,
+    endpointGuard: new EndpointGuard(config.allowPrivateEndpoints),
     apps: new AppStore(redis, keys),
     schools: new SchoolStore(redis, keys),
     classes: new ClassStore(redis, keys),

@@ -22,7 +22,9 @@ export interface RunningWorkers {
 /** Starts the BullMQ worker that runs drain and verify jobs, and the periodic maintenance. */
 export function startWorkers(deps: Deps): RunningWorkers {
   const { config, logger, keys, redis } = deps;
-  const client = new PushClient({ connectionsPerOrigin: config.pushConnectionsPerOrigin });
+  const client = new PushClient({ connectionsPerOrigin: config.pushConnectionsPerOrigin, guard: deps.endpointGuard });
+  // The alert webhook is the operator's own endpoint: not subject to the school SSRF guard.
+  const alertClient = new PushClient({ connectionsPerOrigin: 2 });
   const stopping = { value: false };
   const ctx: WorkerContext = {
     config, logger, client, stopping, deps,
@@ -58,7 +60,7 @@ export function startWorkers(deps: Deps): RunningWorkers {
     every(redis, keys, 'reconcile', 10_000, () => reconcileDrains(ctx, redis, keys), onError),
     every(redis, keys, 'rooms', heartbeatSweepMs(config.heartbeatIntervalS), () => roomMaintenance(deps), onError),
     every(redis, keys, 'trim-logs', 600_000, () => deps.deliveries.trimLogs(config.deliveryRetentionS), onError),
-    every(redis, keys, 'alerts', config.alertCheckIntervalMs, () => checkAlerts(deps, client, new AlertStore(redis, keys)), onError),
+    every(redis, keys, 'alerts', config.alertCheckIntervalMs, () => checkAlerts(deps, alertClient, new AlertStore(redis, keys)), onError),
   ];
   return {
     worker,
@@ -67,6 +69,7 @@ export function startWorkers(deps: Deps): RunningWorkers {
       for (const stop of stops) stop();
       await worker.close();
       await client.close();
+      await alertClient.close();
       connection.disconnect();
     },
   };

@@ -7,7 +7,7 @@ import { publicSchool } from '../store/schools.js';
 import { requireAdmin, requireAdminOrSchool, requireSchoolAccess } from './auth.js';
 import { sidSchema } from './apps.js';
 import { startVerification, wakeDrains } from './school-actions.js';
-import { parse } from './validate.js';
+import { invalid, parse } from './validate.js';
 
 export const endpointUrlSchema = z
   .string()
@@ -48,9 +48,16 @@ export const replaySchema = z
 export function schoolsRouter(deps: Deps): Router {
   const router = Router();
 
+  /** SSRF: the endpoint may not point at private addresses (unless ALLOW_PRIVATE_ENDPOINTS). */
+  async function checkEndpoint(url: string | undefined): Promise<void> {
+    const problem = url === undefined ? undefined : await deps.endpointGuard.problem(url);
+    if (problem) throw invalid([{ path: 'endpointUrl', message: `${problem} (set ALLOW_PRIVATE_ENDPOINTS=true for local testing)` }]);
+  }
+
   router.post('/', async (req, res) => {
     requireAdmin(res);
     const input = parse(createSchoolSchema, req.body);
+    await checkEndpoint(input.endpointUrl);
     const created = await deps.schools.create(input);
     if (!created) throw conflict('school_exists', `school ${input.sid} already exists`);
     await startVerification(deps, input.sid);
@@ -75,6 +82,7 @@ export function schoolsRouter(deps: Deps): Router {
     const { sid } = parse(sidParams, req.params, 'params');
     requireSchoolAccess(res, sid);
     const patch = parse(patchSchoolSchema, req.body);
+    await checkEndpoint(patch.endpointUrl);
     const before = await deps.schools.get(sid);
     if (!before || !(await deps.schools.update(sid, patch))) throw notFound('school');
     if (patch.endpointUrl !== undefined && patch.endpointUrl !== before.endpointUrl) await startVerification(deps, sid);

@@ -1,4 +1,5 @@
 import { Agent, errors as undiciErrors } from 'undici';
+import type { EndpointGuard } from './endpoint-guard.js';
 
 /** Largest reply read from a receiver; an acknowledgement is a few dozen bytes. */
 export const MAX_REPLY_BYTES = 64 * 1024;
@@ -10,8 +11,8 @@ export type PushResult =
 export interface PushClientOptions {
   /** Keep-alive connections per receiver origin. */
   connectionsPerOrigin?: number;
-  /** Replaces DNS resolution and connection checks (SSRF guard), see undici's `connect` option. */
-  connect?: ConstructorParameters<typeof Agent>[0] extends infer O ? (O extends { connect?: infer C } ? C : never) : never;
+  /** SSRF guard: refuses blocked literal addresses and resolves names through its lookup. */
+  guard?: Pick<EndpointGuard, 'blocksLiteral' | 'lookup'>;
 }
 
 /**
@@ -20,20 +21,25 @@ export interface PushClientOptions {
  */
 export class PushClient {
   private readonly agent: Agent;
+  private readonly guard: PushClientOptions['guard'];
 
   constructor(options: PushClientOptions = {}) {
+    this.guard = options.guard;
     this.agent = new Agent({
       connections: options.connectionsPerOrigin ?? 64,
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 120_000,
       pipelining: 1,
-      ...(options.connect ? { connect: options.connect } : {}),
+      ...(options.guard ? { connect: { lookup: options.guard.lookup } } : {}),
     });
   }
 
   async post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<PushResult> {
     const started = performance.now();
     const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
+    if (this.guard?.blocksLiteral(url)) {
+      return { kind: 'network_error', error: 'blocked: the endpoint is a private, loopback or link-local address', durationMs: 0 };
+    }
     const signal = AbortSignal.timeout(timeoutMs);
     try {
       const target = new URL(url);
