@@ -98,7 +98,7 @@ export function schoolsMain(session: Session): string {
   <table class="table" id="schools">
     <thead><tr>
       <th>School</th><th>Status</th><th class="num">Backlog</th><th class="num">Oldest pending</th>
-      <th>Failing since</th><th class="num">Delivered (1 h)</th><th>Deliveries / min, last hour</th><th class="actions-col">Actions</th>
+      <th>Failing since</th><th class="num">Delivered 1 h</th><th>Per minute, 1 h</th><th class="actions-col">Actions</th>
     </tr></thead>
     <tbody><tr><td colspan="8" class="empty">Loading…</td></tr></tbody>
   </table>

@@ -83,14 +83,11 @@ export function fmtDuration(seconds) {
   return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
 }
 
-const timeFormat = new Intl.DateTimeFormat(undefined, {
-  year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
-});
-
+/** Local time as `YYYY-MM-DD HH:MM:SS`: unambiguous in every locale. */
 export function fmtTime(iso) {
   if (!iso) return '—';
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? String(iso) : timeFormat.format(date);
+  return Number.isNaN(date.getTime()) ? String(iso) : isoToLocal(date).replace('T', ' ');
 }
 
 export function fmtAgo(iso) {

@@ -51,10 +51,9 @@ function actionsFor({ school, stats, head }) {
   const buttons = [actionButton('Re-verify', 'verify', sid)];
   if (isAdmin) {
     buttons.push(school.status === 'paused' ? actionButton('Resume', 'resume', sid) : actionButton('Pause', 'pause', sid));
-    buttons.push(actionButton('Skip head', 'skip-head', sid, {
-      danger: true, disabled: stats.backlog === 0,
-      title: stats.backlog === 0 ? 'Nothing is waiting' : `Skip ${head ? head.eventId : 'the event at the head of the queue'}`,
-    }));
+    if (stats.backlog > 0) {
+      buttons.push(actionButton('Skip head', 'skip-head', sid, { danger: true, title: `Skip ${head ? head.eventId : 'the event at the head of the queue'}` }));
+    }
   }
   buttons.push(actionButton('Replay…', 'replay', sid), actionButton('Rotate secret', 'rotate-secret', sid, { danger: true }));
   return h('div', { class: 'row-actions' }, buttons);
@@ -82,7 +81,7 @@ function renderRow(row) {
     h('td', { class: 'num', text: stats.backlog ? fmtDuration(stats.oldestPendingAgeS) : '—' }),
     h('td', {}, failingCell),
     h('td', { class: 'num', text: fmtNumber(stats.deliveredLastHour) }),
-    h('td', {}, sparkline(stats.deliveriesPerMinute)),
+    h('td', {}, sparkline(stats.deliveriesPerMinute, 120, 30)),
     h('td', { class: 'actions-col' }, actionsFor(row)),
   );
 }
