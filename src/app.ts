@@ -11,6 +11,7 @@ import { errorHandler, requestId } from './api/error-handler.js';
 import { eventsRouter } from './api/events.js';
 import { healthRouter } from './api/health.js';
 import { roomsRouter } from './api/rooms.js';
+import { roomDocs } from './api/rooms-docs.js';
 import { schoolsRouter } from './api/schools.js';
 import { tokensRouter } from './api/tokens.js';
 import type { Deps } from './deps.js';
@@ -20,14 +21,18 @@ import { AppError } from './lib/errors.js';
 export function buildApp(deps: Deps): Express {
   const app = express();
   app.disable('x-powered-by');
+  if (deps.config.trustProxy) app.set('trust proxy', deps.config.trustProxy);
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(requestId);
   app.use(healthRouter(deps.redis, deps.metrics));
-  app.use(docsRouter());
+  app.use(docsRouter([roomDocs]));
   app.use(express.json({ limit: '1mb', strict: true }));
   const sessions = new SessionStore(deps.redis, deps.keys, deps.config.adminToken);
-  const auth = createAuthenticator(deps.config.adminToken, deps.apps, deps.schools, undefined, sessions);
+  const auth = createAuthenticator(deps.config.adminToken, deps.apps, deps.schools, undefined, sessions, {
+    limiter: deps.rateLimits,
+    limit: { limit: deps.config.authFailureLimit, windowMs: deps.config.authFailureWindowS * 1000 },
+  });
   const v1 = express.Router();
   v1.use((req, res, next) => auth.middleware(req, res, next));
   v1.use('/apps', appsRouter(deps, auth));

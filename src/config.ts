@@ -57,6 +57,10 @@ const envSchema = z
     ALERT_AFTER_S: int(1, 7 * 86_400).default(3600),
     ALERT_CHECK_INTERVAL_MS: int(100, 3_600_000).default(60_000),
     METRICS_PORT: int(0, 65_535).default(9464),
+    INGEST_RATE_LIMIT_PER_S: int(0, 10_000_000).default(20_000),
+    AUTH_FAILURE_LIMIT: int(0, 1_000_000).default(20),
+    AUTH_FAILURE_WINDOW_S: int(1, 86_400).default(60),
+    TRUST_PROXY: z.string().optional(),
     PUSH_CONNECTIONS_PER_ORIGIN: int(1, 1024).default(64),
     SHUTDOWN_TIMEOUT_MS: int(1000, 600_000).default(30_000),
     REDIS_DATA_DIR: z.string().default('./data'),
@@ -118,6 +122,13 @@ export interface Config {
   /** A head failing (or a verification failed) this long raises an alert, repeated as often. */
   alertAfterS: number;
   alertCheckIntervalMs: number;
+  /** Events per second per app (0 = no limit). */
+  ingestRateLimitPerS: number;
+  /** Failed authentications per IP per window before 429s (0 = no limit). */
+  authFailureLimit: number;
+  authFailureWindowS: number;
+  /** express "trust proxy" setting, so the client IP comes from X-Forwarded-For behind a proxy. */
+  trustProxy: string | undefined;
   /** Port of the /metrics listener of a worker-only process (0 = none). */
   metricsPort: number;
   /** Keep-alive connections per receiver origin (schools sharing a host share them). */
@@ -179,6 +190,10 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     alertAfterS: e.ALERT_AFTER_S,
     alertCheckIntervalMs: e.ALERT_CHECK_INTERVAL_MS,
     metricsPort: e.METRICS_PORT,
+    ingestRateLimitPerS: e.INGEST_RATE_LIMIT_PER_S,
+    authFailureLimit: e.AUTH_FAILURE_LIMIT,
+    authFailureWindowS: e.AUTH_FAILURE_WINDOW_S,
+    trustProxy: e.TRUST_PROXY,
     pushConnectionsPerOrigin: e.PUSH_CONNECTIONS_PER_ORIGIN,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     redisDataDir: e.REDIS_DATA_DIR,

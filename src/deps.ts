@@ -11,6 +11,7 @@ import { ClassStore } from './store/classes.js';
 import { DeliveryStore } from './store/deliveries.js';
 import { Keys } from './store/keys.js';
 import { OutboxStore } from './store/outbox.js';
+import { RateLimiter } from './store/rate-limits.js';
 import { RoomHub } from './store/rooms-hub.js';
 import { RoomStore } from './store/rooms.js';
 import { SchoolStore } from './store/schools.js';
@@ -31,6 +32,7 @@ export interface Deps {
   roomHub: RoomHub;
   scheduler: Scheduler;
   metrics: Metrics;
+  rateLimits: RateLimiter;
   /** SSRF guard for school endpoints (registration and connect time). */
   endpointGuard: EndpointGuard;
   close(): Promise<void>;
@@ -50,6 +52,7 @@ export function createDeps(config: Readonly<Config>, logger: Logger): Deps {
   return {
     config, logger, redis, keys, scheduler, metrics,
     endpointGuard: new EndpointGuard(config.allowPrivateEndpoints),
+    rateLimits: new RateLimiter(redis, keys),
     apps: new AppStore(redis, keys),
     schools: new SchoolStore(redis, keys),
     classes: new ClassStore(redis, keys),

@@ -77,8 +77,17 @@ export function adminRouter(deps: Deps, sessions: SessionStore): Router {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const next = safeNext(body.next);
     if (!sameOrigin(req)) return void res.status(403).type('html').send(loginPage({ error: 'This sign-in came from another site.', next }));
+    // The same per-IP limit on failed logins as the API's (shared counter, so it holds across both).
+    const failures = { limit: deps.config.authFailureLimit, windowMs: deps.config.authFailureWindowS * 1000 };
+    const ip = req.ip ?? 'unknown';
+    try {
+      await deps.rateLimits.check('auth-fail', ip, failures);
+    } catch {
+      return void res.status(429).type('html').send(loginPage({ error: 'Too many failed sign-ins from this address; try again later.', next }));
+    }
     const session = typeof body.token === 'string' && body.token.length <= 512 ? await sessions.login(body.token) : undefined;
     if (!session) {
+      await deps.rateLimits.consume('auth-fail', ip, 1, failures).catch(() => undefined);
       await new Promise((resolve) => setTimeout(resolve, FAILED_LOGIN_DELAY_MS));
       return void res.status(401).type('html').send(loginPage({ error: 'That token is not valid. Use the admin token or a school API key.', next }));
     }

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { App, AppStore } from '../store/apps.js';
 import type { SchoolStore } from '../store/schools.js';
+import type { Limit, RateLimiter } from '../store/rate-limits.js';
 import { forbidden, unauthorized } from '../lib/errors.js';
 
 /** Who is calling, from the Authorization header. */
@@ -53,10 +54,21 @@ export interface Authenticator {
   forgetApp(appId: string): void;
 }
 
+/** Failed authentications per client IP: past the limit, every attempt from it gets 429 until the window ends. */
+export interface AuthFailureLimit {
+  limiter: RateLimiter;
+  limit: Limit;
+}
+
 export function createAuthenticator(
-  adminToken: string, apps: AppStore, schools: SchoolStore, cacheTtlMs = 5000, sessions?: SessionLookup,
+  adminToken: string, apps: AppStore, schools: SchoolStore, cacheTtlMs = 5000, sessions?: SessionLookup, failures?: AuthFailureLimit,
 ): Authenticator {
   const cache = new AppLoginCache(cacheTtlMs);
+  /** A credential already proven good (cached app login) skips the per-IP check. */
+  function isCachedApp(header: string | undefined): boolean {
+    if (!header?.toLowerCase().startsWith('basic ')) return false;
+    return cache.get(sha(Buffer.from(header.slice(6).trim(), 'base64').toString('utf8')).toString('hex')) !== undefined;
+  }
   async function identify(header: string | undefined): Promise<Principal | undefined | 'invalid'> {
     if (!header) return undefined;
     const space = header.indexOf(' ');
@@ -83,10 +95,14 @@ export function createAuthenticator(
   }
   return {
     async middleware(req, res, next) {
-      const principal = req.headers.authorization || !sessions
-        ? await identify(req.headers.authorization)
-        : await fromSession(req, sessions);
-      if (principal === 'invalid') throw unauthorized();
+      const header = req.headers.authorization;
+      const ip = req.ip ?? 'unknown';
+      if (failures && header && !isCachedApp(header)) await failures.limiter.check('auth-fail', ip, failures.limit);
+      const principal = header || !sessions ? await identify(header) : await fromSession(req, sessions);
+      if (principal === 'invalid') {
+        if (failures) await failures.limiter.consume('auth-fail', ip, 1, failures.limit);
+        throw unauthorized();
+      }
       res.locals.principal = principal;
       next();
     },

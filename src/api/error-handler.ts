@@ -46,6 +46,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       appError = new AppError('internal', 500, 'internal error');
     }
     if (res.headersSent) return;
+    for (const [name, value] of Object.entries(appError.headers ?? {})) res.setHeader(name, value);
     res.status(appError.status).json({
       error: { code: appError.code, message: appError.message, ...(appError.details !== undefined ? { details: appError.details } : {}), requestId: requestIdValue },
     });

@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import type { Deps } from '../deps.js';
 import type { RoomMessage } from '../domain/room-events.js';
 import { ROOM_CMD } from '../domain/room-rules.js';
@@ -25,19 +25,17 @@ export function endsStream(message: RoomMessage, userId: number, session: string
  * GET …/room/:roomId/events: Server-Sent Events, `id` = the room's seq. Subscribes first and
  * buffers live messages while the replay is read, so nothing falls between replay and live.
  */
-export async function streamRoomEvents(deps: Deps, req: Request, res: Response, target: StreamTarget): Promise<void> {
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-  res.write('retry: 2000\n\n');
+export async function streamRoomEvents(deps: Deps, res: Response, target: StreamTarget): Promise<void> {
   let lastSent = target.lastSeq ?? -1;
   let replaying = true;
   let closed = false;
   const pending: string[] = [];
-  const keepalive = setInterval(() => res.write(': keep-alive\n\n'), KEEPALIVE_MS);
+  const timers: NodeJS.Timeout[] = [];
   let unsubscribe: () => void = () => undefined;
   const close = () => {
     if (closed) return;
     closed = true;
-    clearInterval(keepalive);
+    for (const timer of timers) clearInterval(timer);
     unsubscribe();
     res.end();
   };
@@ -49,10 +47,24 @@ export async function streamRoomEvents(deps: Deps, req: Request, res: Response, 
     res.write(`id: ${message.seq}\ndata: ${json}\n\n`);
     if (endsStream(message, target.userId, target.session)) close();
   };
-  req.on('close', close);
+  res.on('close', close); // the client went away (or we ended the stream)
   unsubscribe = await deps.roomHub.subscribe(target.roomId, (json) => (replaying ? pending.push(json) : send(json)));
-  if (closed) unsubscribe();
-  if (target.lastSeq !== undefined) for (const json of await deps.rooms.messagesAfter(target.roomId, target.lastSeq)) send(json);
+  if (closed) {
+    unsubscribe();
+    return;
+  }
+  // Headers only once subscribed: a client that sees the stream open misses nothing after that.
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  res.write('retry: 2000\n\n');
+  timers.push(setInterval(() => res.write(': keep-alive\n\n'), KEEPALIVE_MS));
+  try {
+    if (target.lastSeq !== undefined) for (const json of await deps.rooms.messagesAfter(target.roomId, target.lastSeq)) send(json);
+  } catch (error) {
+    // Headers are out: no error body possible. Ending the stream makes the client reconnect.
+    deps.logger.warn('room event replay failed', { roomId: target.roomId, error: error instanceof Error ? error.message : String(error) });
+    close();
+    return;
+  }
   replaying = false;
   for (const json of pending.splice(0)) send(json);
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import {
   decideChat, decideEnd, decideExit, decideKick, decidePassHost, decideReward, decideRoomUpdate, decideUserUpdate, EXIT_REASON,
-  ROOM_CODES, type Decision,
+  ROOM_CODES, type Decision, type Member,
 } from '../domain/room-rules.js';
 import { AppError, forbidden } from '../lib/errors.js';
 import { actAs, enterRoom, finishEndedRoom, readAs } from '../services/rooms.js';
@@ -31,14 +31,14 @@ export const entrySchema = z.strictObject({
   classId: positive().optional(),
 });
 
-const roomChangeSchema = z.strictObject({ muteAllChat: z.boolean().optional(), muteAllAudio: z.boolean().optional(), state: z.literal([0, 1]).optional() });
-const userChangeSchema = z.strictObject({
+export const roomChangeSchema = z.strictObject({ muteAllChat: z.boolean().optional(), muteAllAudio: z.boolean().optional(), state: z.literal([0, 1]).optional() });
+export const userChangeSchema = z.strictObject({
   enableAudio: z.boolean().optional(), enableVideo: z.boolean().optional(), enableChat: z.boolean().optional(),
   grantBoard: z.boolean().optional(), stage: z.boolean().optional(), handsUp: z.boolean().optional(),
 });
-const kickSchema = z.strictObject({ durationS: z.number().int().nonnegative().max(7 * 86_400).default(0) });
-const hostSchema = z.strictObject({ userId: positive() });
-const chatSchema = z.strictObject({ message: z.string().min(1).max(2000) });
+export const kickSchema = z.strictObject({ durationS: z.number().int().nonnegative().max(7 * 86_400).default(0) });
+export const hostSchema = z.strictObject({ userId: positive() });
+export const chatSchema = z.strictObject({ message: z.string().min(1).max(2000) });
 const usersQuery = z.object({
   role: z.coerce.number().pipe(z.literal([1, 2])).optional(),
   nextId: z.coerce.number().int().nonnegative().default(0),
@@ -80,10 +80,13 @@ export function roomsRouter(deps: Deps, auth: Authenticator): Router {
 
   router.post('/room/:roomId', async (req, res) => {
     const changes = parse(roomChangeSchema, req.body ?? {});
-    const plan = await act(req, res, [], ({ room, actor, snap }): Decision =>
-      changes.state === 0 ? decideEnd(room, actor, [...snap.members.values()]) : decideRoomUpdate(room, actor, changes), changes.state === 0);
+    let host: Member | undefined;
+    const plan = await act(req, res, [], ({ room, actor, snap }): Decision => {
+      host = snap.host;
+      return changes.state === 0 ? decideEnd(room, actor, [...snap.members.values()]) : decideRoomUpdate(room, actor, changes);
+    }, changes.state === 0);
     if (plan.room.state === 0) await finishEndedRoom(deps, plan.room);
-    ok(res, { room: roomView(plan.room, undefined) });
+    ok(res, { room: roomView(plan.room, plan.room.state === 0 ? undefined : host) });
   });
 
   router.post('/room/:roomId/end', async (req, res) => {
@@ -95,8 +98,12 @@ export function roomsRouter(deps: Deps, auth: Authenticator): Router {
   router.post('/room/:roomId/user/:userId', async (req, res) => {
     const { userId } = parse(userParams, req.params, 'params');
     const changes = parse(userChangeSchema, req.body ?? {});
-    const plan = await act(req, res, [userId], ({ room, actor, snap }) => decideUserUpdate(room, actor, snap.members.get(userId), changes));
-    const member = plan.members.find((m) => m.userId === userId);
+    let current: Member | undefined;
+    const plan = await act(req, res, [userId], ({ room, actor, snap }) => {
+      current = snap.members.get(userId);
+      return decideUserUpdate(room, actor, current, changes);
+    });
+    const member = plan.members.find((m) => m.userId === userId) ?? current;
     ok(res, member ? memberView(member) : null);
   });
 
@@ -159,7 +166,7 @@ export function roomsRouter(deps: Deps, auth: Authenticator): Router {
     const { room, actor } = await readAs(deps, roomId, token);
     if (room.appId !== appId) throw noRoom();
     const lastEventId = req.headers['last-event-id'] ?? req.query.lastEventId;
-    await streamRoomEvents(deps, req, res, { roomId, userId: actor.userId, session: actor.session, lastSeq: typeof lastEventId === 'string' && /^\d{1,15}$/.test(lastEventId) ? Number(lastEventId) : undefined });
+    await streamRoomEvents(deps, res, { roomId, userId: actor.userId, session: actor.session, lastSeq: typeof lastEventId === 'string' && /^\d{1,15}$/.test(lastEventId) ? Number(lastEventId) : undefined });
   });
 
   router.use((req) => {

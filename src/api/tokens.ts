@@ -21,7 +21,7 @@ export function tokensRouter(deps: Deps): Router {
     requireApp(res);
     const { userUuid, expireS } = parse(rtmTokenSchema, req.body);
     const agora = deps.config.agora;
-    if (!agora) throw new AppError('not_configured', 501, 'Agora tokens are off: set AGORA_APP_ID and AGORA_APP_CERTIFICATE');
+    if (!agora) throw new AppError('not_configured', 404, 'the token server is off: set AGORA_APP_ID and AGORA_APP_CERTIFICATE');
     const nowS = Math.floor(Date.now() / 1000);
     res.json({ token: buildRtmToken(agora, userUuid, expireS), expireAt: nowS + expireS });
   });

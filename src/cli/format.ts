@@ -24,6 +24,6 @@ export function formatAttempt(attempt: {
   const parts = [attempt.outcome];
   if (attempt.httpStatus !== null) parts.push(`HTTP ${attempt.httpStatus}`);
   if (attempt.errno !== null) parts.push(`errno ${attempt.errno}`);
-  parts.push(`${attempt.durationMs}ms`);
+  parts.push(`${Math.round(attempt.durationMs)}ms`);
   return parts.join(' ');
 }

@@ -94,5 +94,6 @@ async function normalizeBody(deps: Deps, app: App, body: unknown, nowMs: number)
 /** POST /v1/events: all or nothing. */
 export async function ingestFromApp(deps: Deps, app: App, body: unknown, nowMs = Date.now()): Promise<IngestOutcome> {
   const { events, clientIds } = await normalizeBody(deps, app, body, nowMs);
+  await deps.rateLimits.consume('ingest', app.appId, events.length, { limit: deps.config.ingestRateLimitPerS, windowMs: 1000 });
   return storeEvents(deps, app.appId, events, clientIds, nowMs);
 }

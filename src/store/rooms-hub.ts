@@ -20,7 +20,8 @@ export class RoomHub {
 
   private connection(): Redis {
     if (!this.subscriber) {
-      const sub = new Redis(this.redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: true, retryStrategy: (n) => Math.min(n * 200, 2000) });
+      // No ready check: its INFO would collide with SUBSCRIBEs queued while connecting.
+      const sub = new Redis(this.redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: true, enableReadyCheck: false, retryStrategy: (n) => Math.min(n * 200, 2000) });
       sub.on('error', this.onError);
       sub.on('message', (channel: string, message: string) => {
         const roomId = this.channelRoom.get(channel);
@@ -41,9 +42,7 @@ export class RoomHub {
       this.channelRoom.set(this.keys.roomChannel(roomId), roomId);
     }
     set.add(listener);
-    // Every caller waits for SUBSCRIBE: a second listener may arrive while the first is pending.
-    await this.connection().subscribe(this.keys.roomChannel(roomId));
-    return () => {
+    const unsubscribe = () => {
       const current = this.listeners.get(roomId);
       if (!current) return;
       current.delete(listener);
@@ -53,6 +52,14 @@ export class RoomHub {
         this.subscriber?.unsubscribe(this.keys.roomChannel(roomId)).catch(this.onError);
       }
     };
+    try {
+      // Every caller waits for SUBSCRIBE: a second listener may arrive while the first is pending.
+      await this.connection().subscribe(this.keys.roomChannel(roomId));
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
+    return unsubscribe;
   }
 
   /** Local listeners (tests, metrics). */

@@ -15,6 +15,7 @@ export const SCRIPT_FILES = {
   setSchoolStatus: 'set-school-status-4.lua',
   createSchool: 'create-school-3.lua',
   settleSummary: 'settle-summary-2.lua',
+  rateLimit: 'rate-limit-1.lua',
   roomLoad: 'room-load-4.lua',
   roomCommit: 'room-commit-9.lua',
   roomDestroy: 'room-destroy-9.lua',

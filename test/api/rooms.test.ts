@@ -41,6 +41,9 @@ describe('rooms: entry, identity, limits and controls', () => {
     const info = await get(again.data.roomId, again.data.userToken).expect(200);
     expect(info.body.data.user).toMatchObject({ userId: student.data.userId, handsUp: true, role: 2, userUuid: 's1', online: true });
     expect(info.body.data.user.rtcToken).toBeUndefined();
+    expect(info.body.data.user.zegoToken).toBeUndefined();
+    const off = await request(h.app).post('/v1/tokens/rtm').set(auth).send({ userUuid: 's1' }).expect(404);
+    expect(off.body.error.code).toBe('not_configured');
     expect(info.body.data.room).toMatchObject({ roomId: teacher.data.roomId, onlineUsers: 2, state: 1 });
     expect(info.body.data.room.hosts[0]).toMatchObject({ userId: teacher.data.userId, role: 1 });
   });

@@ -21,7 +21,9 @@ export function uniquePrefix(name: string): string {
 export function testConfig(prefix: string, env: Record<string, string> = {}): Readonly<Config> {
   return loadConfig({
     NODE_ENV: 'test', REDIS_URL, ADMIN_TOKEN, KEY_PREFIX: prefix, ALLOW_PRIVATE_ENDPOINTS: 'true',
-    RETRY_SCHEDULE: '50ms,100ms,200ms', DELIVERY_TIMEOUT_MS: '2000', LOG_LEVEL: 'error', ...env,
+    RETRY_SCHEDULE: '50ms,100ms,200ms', DELIVERY_TIMEOUT_MS: '2000', LOG_LEVEL: 'error',
+    // Tests send many bad credentials on purpose; test/api/rate-limits.test.ts turns the limit on.
+    AUTH_FAILURE_LIMIT: '0', ...env,
   });
 }
 

@@ -80,6 +80,8 @@ type Reply = { kind: 'reply'; httpStatus: number; body: string } | { kind: 'fail
 
 class Checker {
   readonly results: boolean[] = [];
+  /** Whether any genuine push was acknowledged: refusals mean nothing from an endpoint that refuses all. */
+  private genuineAcknowledged = false;
 
   constructor(
     private readonly io: CliIo,
@@ -90,6 +92,7 @@ class Checker {
   async expectAck(title: string, push: Push, hint?: string): Promise<void> {
     const reply = await this.send(push);
     const outcome = describe(reply);
+    if (outcome.acknowledged) this.genuineAcknowledged = true;
     this.report(outcome.acknowledged, title, outcome.acknowledged ? outcome.text : `${outcome.text}${hint ? `: ${hint}` : ''}`);
   }
 
@@ -100,6 +103,10 @@ class Checker {
       this.report(false, title, `${outcome.text}: no answer at all, so nothing shows the push was checked`);
       return;
     }
+    if (!outcome.acknowledged && !this.genuineAcknowledged) {
+      this.report(false, title, `refused (${outcome.text}), but so was every genuine push: this shows nothing`);
+      return;
+    }
     this.report(!outcome.acknowledged, title, outcome.acknowledged ? `acknowledged (${outcome.text}): ${hint}` : `refused (${outcome.text})`);
   }
 
@@ -107,6 +114,7 @@ class Checker {
   async expectRetryAck(event: ClassEvent, secret: string, nowS: number): Promise<void> {
     await this.send(eventPush(event, secret, nowS - 2), { discardReply: true });
     const outcome = describe(await this.send(eventPush(event, secret, nowS)));
+    if (outcome.acknowledged) this.genuineAcknowledged = true;
     const title = `retried event ${event.id} (first reply lost, pushed again with a new TimeStamp and signature) acknowledged`;
     this.report(outcome.acknowledged, title, outcome.acknowledged ? outcome.text : `${outcome.text}: a retry must be acknowledged like the first attempt`);
   }

@@ -71,7 +71,7 @@ const settled = (s: StatsView) => s.delivered + (s.skipped ?? 0);
 
 async function followProgress(client: ApiClient, io: CliIo, sid: number, before: StatsView, requeued: number, intervalMs: number): Promise<void> {
   const total = before.backlog + requeued;
-  const bar = new ProgressBar(io);
+  const bar = new ProgressBar(io, intervalMs);
   const startedMs = Date.now();
   for (;;) {
     const now = await client.get(`/v1/schools/${sid}/stats`, statsSchema);

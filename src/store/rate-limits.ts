@@ -1,0 +1,39 @@
+import type { Redis } from 'ioredis';
+import { AppError } from '../lib/errors.js';
+import type { Keys } from './keys.js';
+import { runScript } from './scripts.js';
+
+export interface Limit {
+  /** Units (events, failures) allowed per window; 0 = no limit. */
+  limit: number;
+  windowMs: number;
+}
+
+/** Redis-backed fixed windows, so a limit holds across every API process. */
+export class RateLimiter {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  private key(name: string, subject: string, windowMs: number): string {
+    return `${this.keys.prefix}:rl:${name}:${subject}:${Math.floor(Date.now() / windowMs)}`;
+  }
+
+  /** Spends `cost` units; throws a 429 (with Retry-After) when the window is used up. */
+  async consume(name: string, subject: string, cost: number, { limit, windowMs }: Limit): Promise<void> {
+    if (limit <= 0) return;
+    const [allowed, retryAfterMs] = (await runScript(this.redis, 'rateLimit', [this.key(name, subject, windowMs)], [limit, windowMs, cost])) as [number, number];
+    if (allowed !== 1) throw tooMany(retryAfterMs);
+  }
+
+  /** Throws a 429 when the window is already used up, without spending anything. */
+  async check(name: string, subject: string, limit: Limit): Promise<void> {
+    await this.consume(name, subject, 0, limit);
+  }
+}
+
+export function tooMany(retryAfterMs: number): AppError {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return new AppError('rate_limited', 429, `too many requests; retry after ${seconds} s`, { retryAfterS: seconds }, { 'retry-after': String(seconds) });
+}
