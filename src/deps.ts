@@ -4,7 +4,7 @@ import { createBullConnection, createRedis } from './lib/redis.js';
 import type { Logger } from './lib/logger.js';
 import { EndpointGuard } from './lib/endpoint-guard.js';
 import { Metrics } from './lib/metrics.js';
-import { schoolGaugeCollector } from './services/school-gauges.js';
+import { roomGaugeCollector, schoolGaugeCollector } from './services/school-gauges.js';
 import { Scheduler } from './queue/scheduler.js';
 import { AppStore } from './store/apps.js';
 import { ClassStore } from './store/classes.js';
@@ -48,6 +48,7 @@ export function createDeps(config: Readonly<Config>, logger: Logger): Deps {
   const scheduler = new Scheduler(bull, keys.bullPrefix);
   const metrics = new Metrics();
   metrics.onScrape(schoolGaugeCollector(redis, keys, metrics));
+  metrics.onScrape(roomGaugeCollector(redis, keys, metrics));
   const roomHub = new RoomHub(config.redisUrl, keys, (error: Error) => logger.warn('redis (room events) connection problem', { error: error.message }));
   return {
     config, logger, redis, keys, scheduler, metrics,

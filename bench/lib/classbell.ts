@@ -16,15 +16,27 @@ export const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 /** Tuning variables passed through from the bench's environment, so they can be tried without code changes. */
 const PASS_THROUGH = ['WORKER_CONCURRENCY', 'DRAIN_BATCH', 'DRAIN_SLICE_MS', 'DELIVERY_TIMEOUT_MS', 'PUSH_CONNECTIONS_PER_ORIGIN'] as const;
 
-/** The configuration the bench runs classbell with (also read by the baseline for WORKER_CONCURRENCY). */
-export function benchConfig(prefix: string): Readonly<Config> {
+/** Environment overrides a scenario may set (e.g. a short DELIVERY_TIMEOUT_MS / RETRY_SCHEDULE). */
+export type EnvOverrides = Record<string, string>;
+
+/**
+ * The environment the bench runs classbell with: the pass-through tuning variables, then the
+ * scenario's overrides, then what the bench needs (prefix, admin token, loopback endpoints).
+ */
+export function benchEnv(prefix: string, overrides: EnvOverrides = {}): Record<string, string | undefined> {
   const passed = Object.fromEntries(PASS_THROUGH.map((name) => [name, process.env[name]]));
-  return loadConfig({
+  return {
     ...passed,
+    ...overrides,
     // The per-app ingest limit is a policy, not a cost: off, so the bench measures the machinery.
     INGEST_RATE_LIMIT_PER_S: '0',
     NODE_ENV: 'production', REDIS_URL, ADMIN_TOKEN, KEY_PREFIX: prefix, ALLOW_PRIVATE_ENDPOINTS: 'true', LOG_LEVEL: 'error',
-  });
+  };
+}
+
+/** The configuration the bench runs classbell with (also read by the baseline for WORKER_CONCURRENCY). */
+export function benchConfig(prefix: string, overrides: EnvOverrides = {}): Readonly<Config> {
+  return loadConfig(benchEnv(prefix, overrides));
 }
 
 export interface ApiReply {
@@ -64,9 +76,9 @@ export class Classbell {
   ) {}
 
   /** Deps + API listening on 127.0.0.1:0 (+ workers unless `workers: false`). */
-  static async start(name: string, options: { workers?: boolean } = {}): Promise<Classbell> {
+  static async start(name: string, options: { workers?: boolean; env?: EnvOverrides } = {}): Promise<Classbell> {
     const prefix = uniquePrefix(name);
-    const config = benchConfig(prefix);
+    const config = benchConfig(prefix, options.env);
     const deps = createDeps(config, createLogger(config.logLevel));
     await waitReady(deps.redis);
     const server = buildApp(deps).listen(0, '127.0.0.1');
@@ -135,6 +147,29 @@ export class Classbell {
       }
       await new Promise((r) => setTimeout(r, 50));
     }
+  }
+
+  /** The Basic authorization of the app createApp() made (for load generators in other processes). */
+  get appAuthorization(): string {
+    return this.appAuth;
+  }
+
+  /**
+   * Registers schools straight through the store (create + verified), `parallel` at a time, without
+   * a verification push: fast enough for 10,000 schools, and works for dead endpoints too.
+   */
+  async registerSchoolsDirect(sids: readonly number[], endpointFor: (sid: number) => string, parallel = 256): Promise<void> {
+    let next = 0;
+    const lane = async () => {
+      while (next < sids.length) {
+        const sid = sids[next++]!;
+        const created = await this.deps.schools.create({ sid, name: `bench school ${sid}`, endpointUrl: endpointFor(sid), subscriptions: '*' });
+        if (!created) throw new Error(`school ${sid} already exists`);
+        const change = await this.deps.schools.changeStatus(sid, 'verified', '');
+        if (change.kind !== 'ok' || change.status !== 'active') throw new Error(`school ${sid}: verified → ${JSON.stringify(change)}`);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(parallel, sids.length) }, lane));
   }
 
   /** POST /v1/events with a batch; throws unless 202 with every event accepted. */

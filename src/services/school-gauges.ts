@@ -37,3 +37,12 @@ export function schoolGaugeCollector(redis: Redis, keys: Keys, metrics: Metrics,
     });
   };
 }
+
+/** Rooms with someone online and the users online, from the heartbeat set ("<roomId>/<userId>"). */
+export function roomGaugeCollector(redis: Redis, keys: Keys, metrics: Metrics): () => Promise<void> {
+  return async () => {
+    const members = await redis.zrange(keys.roomHeartbeats, 0, -1);
+    metrics.roomUsers.set(members.length);
+    metrics.activeRooms.set(new Set(members.map((m) => m.slice(0, m.lastIndexOf('/')))).size);
+  };
+}

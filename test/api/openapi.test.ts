@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,5 +64,10 @@ describe('OpenAPI document', () => {
     for (const name of ['classbell_events_ingested_total', 'classbell_pushes_total', 'classbell_push_duration_seconds', 'classbell_ingest_to_ack_seconds', 'classbell_backlog_events', 'classbell_process_cpu_seconds_total']) {
       expect(res.text).toContain(name);
     }
+    // The sample Grafana dashboard only uses metrics that exist.
+    const grafana = readFileSync(new URL('../../docs/grafana-dashboard.json', import.meta.url), 'utf8');
+    const used = new Set([...grafana.matchAll(/classbell_\w+/g)].map((m) => m[0]));
+    expect(used.size).toBeGreaterThan(8);
+    for (const name of used) expect(res.text, name).toContain(name);
   });
 });

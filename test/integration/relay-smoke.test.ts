@@ -28,6 +28,14 @@ describe('relay end to end', () => {
     expect(stats.body).toMatchObject({ backlog: 0, delivered: 50, failedAttempts: 0, deliveredLastHour: 50, failingSince: null, oldestPendingAgeS: null });
     expect(stats.body.deliveriesPerMinute).toHaveLength(60);
     expect(stats.body.deliveriesPerMinute.reduce((a: number, b: number) => a + b, 0)).toBe(50);
+    // The metrics saw the same: 50 ingested, 50 delivered, latency observed, nothing waiting.
+    const metrics = (await request(h.app).get('/metrics').expect(200)).text;
+    expect(metrics).toContain('classbell_events_ingested_total{type="hands_up"} 50');
+    expect(metrics).toContain('classbell_pushes_total{outcome="delivered"} 50');
+    expect(metrics).toContain('classbell_ingest_to_ack_seconds_count 50');
+    expect(metrics).toContain('classbell_backlog_events{sid="total"} 0');
+    expect(metrics).toContain('classbell_schools{status="active"} 1');
+    expect(metrics).toMatch(/classbell_room_users_online 0/);
     // Delivered events expire after the retention; the log keeps them until then.
     const ttl = await h.deps.redis.ttl(h.deps.keys.event(257, res.body.accepted[0]));
     expect(ttl).toBeGreaterThan(h.config.deliveryRetentionS - 60);

@@ -1,0 +1,101 @@
+/**
+ * classbell itself (`node --import tsx src/main.ts --role=api|worker`) in a child process, so a
+ * load generator's CPU, or the bench's own, is not charged to it, and its RSS is its own.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import { benchEnv, type EnvOverrides } from './classbell.js';
+import { sleep } from './workload.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** A port that was free a moment ago (listen on 0, read it, close). Also a port that refuses connections. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', () => resolve()));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** Resident set size of a process in bytes (Linux /proc), NaN when unreadable. */
+export async function rssBytes(pid: number): Promise<number> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
+    return match ? Number(match[1]) * 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+export class ClassbellProcess {
+  private output = '';
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly role: 'api' | 'worker',
+    readonly port: number,
+  ) {
+    const keep = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString('utf8')).slice(-4000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  get origin(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /**
+   * Starts classbell with the bench's environment for `prefix`; resolves once the API answers
+   * /healthz (api) or once the process has run `settleMs` without exiting (worker).
+   */
+  static async start(role: 'api' | 'worker', prefix: string, overrides: EnvOverrides = {}, settleMs = 3000): Promise<ClassbellProcess> {
+    const port = role === 'api' ? await freePort() : 0;
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries({ ...process.env, ...benchEnv(prefix, overrides), PORT: String(port), METRICS_PORT: '0' })) {
+      if (v !== undefined) env[k] = v;
+    }
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', `--role=${role}`], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = new ClassbellProcess(child, role, port);
+    const until = Date.now() + 30_000;
+    const settleAt = Date.now() + settleMs;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`classbell --role=${role} exited (code ${child.exitCode}): ${proc.output}`);
+      if (role === 'api') {
+        const up = await request(`${proc.origin}/healthz`).then(async (r) => {
+          await r.body.dump();
+          return r.statusCode === 200;
+        }, () => false);
+        if (up) return proc;
+      } else if (Date.now() >= settleAt) {
+        return proc;
+      }
+      if (Date.now() > until) {
+        await proc.stop();
+        throw new Error(`classbell --role=${role} not ready within 30 s: ${proc.output}`);
+      }
+      await sleep(100);
+    }
+  }
+
+  /** SIGTERM (graceful stop), SIGKILL after 15 s. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
