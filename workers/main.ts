@@ -6,7 +6,7 @@ import { QUEUE_NAME, type DrainJob, type NetReportJob, type RoomDestroyJob, type
 import type { WorkerContext } from './context.js';
 import { processDrain } from './drain.js';
 import { checkAlerts } from './alerts.js';
-import { every, reconcileDrains } from './maintenance.js';
+import { every, reconcileDrains, reconcileSummaries, reconcileVerifications } from './maintenance.js';
 import { AlertStore } from '../src/store/alerts.js';
 import { processNetReport } from './net-report.js';
 import { heartbeatSweepMs, processRoomDestroy, roomMaintenance } from './room-maintenance.js';
@@ -58,6 +58,7 @@ export function startWorkers(deps: Deps): RunningWorkers {
   const onError = (error: unknown) => logger.warn('maintenance task failed', { error: error instanceof Error ? error.message : String(error) });
   const stops = [
     every(redis, keys, 'reconcile', 10_000, () => reconcileDrains(ctx, redis, keys), onError),
+    every(redis, keys, 'reconcile-jobs', 30_000, () => Promise.all([reconcileSummaries(deps), reconcileVerifications(deps)]), onError),
     every(redis, keys, 'rooms', heartbeatSweepMs(config.heartbeatIntervalS), () => roomMaintenance(deps), onError),
     every(redis, keys, 'trim-logs', 600_000, () => deps.deliveries.trimLogs(config.deliveryRetentionS), onError),
     every(redis, keys, 'alerts', config.alertCheckIntervalMs, () => checkAlerts(deps, alertClient, new AlertStore(redis, keys)), onError),

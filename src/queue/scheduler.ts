@@ -50,6 +50,11 @@ export class Scheduler {
     await this.queue.add('room-destroy', job, { jobId: roomDestroyJobId(job.roomId, job.life), delay: Math.max(0, Math.round(delayMs)) });
   }
 
+  /** True when a job with this id exists in any state. */
+  async jobExists(jobId: string): Promise<boolean> {
+    return (await this.queue.getJobState(jobId)) !== 'unknown';
+  }
+
   /** True when a drain job for this epoch exists in any state (waiting, delayed, active…). */
   async drainJobExists(sid: number, epoch: number): Promise<boolean> {
     return (await this.queue.getJobState(drainJobId(sid, epoch))) !== 'unknown';

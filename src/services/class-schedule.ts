@@ -1,6 +1,7 @@
 import type { Deps } from '../deps.js';
 import { CLASS_OVERTIME_S } from '../domain/wire.js';
 import type { ClassRecord, ScheduleInput } from '../store/classes.js';
+import { scheduleSafely } from './jobs.js';
 
 /**
  * When the lesson really ended (PROTOCOL.md §1): the scheduled close plus the 20-minute overtime,
@@ -15,7 +16,9 @@ export function effectiveCloseS(record: Pick<ClassRecord, 'closeTime' | 'realClo
 export async function scheduleSummary(deps: Deps, record: ClassRecord): Promise<void> {
   if (record.summary !== 'scheduled') return;
   const atMs = (effectiveCloseS(record) + deps.config.summaryDelayS) * 1000;
-  await deps.scheduler.summary(record.sid, record.classId, record.version, atMs);
+  await deps.classes.markDue(record.sid, record.classId, atMs);
+  // Capped so a Redis outage cannot hang the request; a lost job is re-added by the reconciler.
+  await scheduleSafely(deps, 'summary', () => deps.scheduler.summary(record.sid, record.classId, record.version, atMs));
 }
 
 /** Creates or changes a class's schedule and (re)schedules its summary. */

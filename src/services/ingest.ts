@@ -7,7 +7,7 @@ import { appServes, type App } from '../store/apps.js';
 import { DeliveryStore } from '../store/deliveries.js';
 import type { OutboxEntry } from '../store/outbox.js';
 import { extendClass } from './class-schedule.js';
-import { wakeDrains } from './jobs.js';
+import { scheduleSafely, wakeDrains } from './jobs.js';
 
 export interface IngestOutcome {
   accepted: string[];
@@ -55,7 +55,7 @@ export async function storeEvents(deps: Deps, appId: string, events: SystemEvent
   for (const key of result.samplesStarted) {
     const event = events.find((e) => e.type === 'network_sample' && routeOf(deps, e).sampleKey === key) as ClassEvent & { classId: number };
     const windowStartS = netWindowStart(event.actionTime);
-    await deps.scheduler.netReport(event.sid, event.classId, windowStartS, (windowStartS + NET_WINDOW_S) * 1000 + NET_GRACE_MS);
+    await scheduleSafely(deps, 'net-report', () => deps.scheduler.netReport(event.sid, event.classId, windowStartS, (windowStartS + NET_WINDOW_S) * 1000 + NET_GRACE_MS));
   }
   return { accepted: result.accepted, duplicates: result.duplicates };
 }

@@ -7,6 +7,7 @@ import { AppError, forbidden, invalidRequest, notFound } from '../lib/errors.js'
 import { appServes, type App } from '../store/apps.js';
 import type { HeartbeatChange, RoomSnapshot } from '../store/rooms.js';
 import { closeClass } from './class-schedule.js';
+import { scheduleSafely } from './jobs.js';
 import { loginFirst, noRoom, RoomError } from './rooms-errors.js';
 import { relayRoom } from './rooms-relay.js';
 
@@ -73,7 +74,8 @@ async function afterCommit(deps: Deps, plan: Plan): Promise<void> {
   const { room } = plan;
   if (room.sid !== null && room.classId !== null && plan.notices.length > 0) await relayRoom(deps, room.roomId);
   if (room.online === 0 && room.state === 1 && plan.members.some((m) => !m.online)) {
-    await deps.scheduler.roomDestroy({ roomId: room.roomId, appId: room.appId, roomUuid: room.roomUuid, life: room.life }, deps.config.roomEmptyTtlS * 1000);
+    const job = { roomId: room.roomId, appId: room.appId, roomUuid: room.roomUuid, life: room.life };
+    await scheduleSafely(deps, 'room-destroy', () => deps.scheduler.roomDestroy(job, deps.config.roomEmptyTtlS * 1000));
   }
 }
 

@@ -105,6 +105,21 @@ export class ClassStore {
     return out;
   }
 
+  /** Notes when a class's summary is due, so a lost summary job is found and added again. */
+  async markDue(sid: number, classId: number, atMs: number): Promise<void> {
+    await this.redis.zadd(this.keys.classesDue, atMs, `${sid}/${classId}`);
+  }
+
+  /** Classes whose summary was due before `beforeMs`. */
+  async dueBefore(beforeMs: number, limit: number): Promise<{ sid: number; classId: number }[]> {
+    const members = await this.redis.zrangebyscore(this.keys.classesDue, '-inf', beforeMs, 'LIMIT', 0, limit);
+    return members.map((m) => ({ sid: Number(m.split('/')[0]), classId: Number(m.split('/')[1]) }));
+  }
+
+  async clearDue(sid: number, classId: number): Promise<void> {
+    await this.redis.zrem(this.keys.classesDue, `${sid}/${classId}`);
+  }
+
   /** Ids of the class's in-class events, in acceptance order. */
   async eventIds(sid: number, classId: number): Promise<string[]> {
     return this.redis.lrange(this.keys.classEvents(sid, classId), 0, -1);
@@ -112,7 +127,11 @@ export class ClassStore {
 
   /** Marks the summary of `version` as settled; false when stale or already settled. */
   async settleSummary(sid: number, classId: number, version: number, state: 'pushed' | 'none', retentionS: number): Promise<boolean> {
-    const reply = await runScript(this.redis, 'settleSummary', [this.keys.classRecord(sid, classId), this.keys.classEvents(sid, classId)], [version, state, retentionS]);
+    const reply = await runScript(
+      this.redis, 'settleSummary',
+      [this.keys.classRecord(sid, classId), this.keys.classEvents(sid, classId), this.keys.classesDue],
+      [version, state, retentionS, `${sid}/${classId}`],
+    );
     return reply === 1;
   }
 }

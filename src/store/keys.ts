@@ -45,6 +45,10 @@ export class Keys {
   classEvents(sid: number, classId: number): string {
     return `${this.tag(sid)}:c:${classId}:ev`;
   }
+  /** Classes whose summary is due, scored by when (ms), members "<sid>/<classId>" (reconciler). */
+  get classesDue(): string {
+    return `${this.prefix}:classes:due`;
+  }
   /** Raw network samples of a class for one 5-minute window (aggregated into "Net"). */
   netSamples(sid: number, classId: number, windowStartS: number): string {
     return `${this.tag(sid)}:net:${classId}:${windowStartS}`;

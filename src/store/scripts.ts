@@ -14,7 +14,7 @@ export const SCRIPT_FILES = {
   requeueEvents: 'requeue-events-4.lua',
   setSchoolStatus: 'set-school-status-4.lua',
   createSchool: 'create-school-3.lua',
-  settleSummary: 'settle-summary-2.lua',
+  settleSummary: 'settle-summary-3.lua',
   rateLimit: 'rate-limit-1.lua',
   roomLoad: 'room-load-4.lua',
   roomCommit: 'room-commit-9.lua',
