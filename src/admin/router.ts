@@ -4,7 +4,7 @@ import type { Deps } from '../deps.js';
 import { sameSecret } from '../api/auth.js';
 import { queuesBoard } from './queues.js';
 import { SESSION_COOKIE, SESSION_TTL_S, type Session, type SessionStore } from './sessions.js';
-import { appPage, deliveriesMain, eventMain, loginPage, messagePage, schoolsMain, type PageName } from './views.js';
+import { alertsMain, appPage, deliveriesMain, eventMain, loginPage, messagePage, schoolsMain, type PageName } from './views.js';
 
 /** Static assets sit beside this module (scripts/copy-lua.mjs copies them into dist). */
 const STATIC_DIR = fileURLToPath(new URL('./static', import.meta.url));
@@ -119,6 +119,7 @@ export function adminRouter(deps: Deps, sessions: SessionStore): Router {
 
   router.get('/', requireSession, page('schools', 'Schools', (s) => schoolsMain(s)));
   router.get('/deliveries', requireSession, page('deliveries', 'Delivery log', (s) => deliveriesMain(s)));
+  router.get('/alerts', requireSession, page('alerts', 'Alerts', () => alertsMain()));
   router.get('/events/:id', requireSession, (req, res, next) => {
     const id = String(req.params.id);
     if (!EVENT_ID.test(id)) return notFoundPage(res);

@@ -12,7 +12,7 @@ export function esc(value: unknown): string {
     .replaceAll("'", '&#39;');
 }
 
-export type PageName = 'schools' | 'deliveries' | 'event';
+export type PageName = 'schools' | 'deliveries' | 'event' | 'alerts';
 
 const STATIC = '/admin/static';
 
@@ -42,6 +42,7 @@ function nav(session: Session, active: PageName): string {
   <nav>
     ${link('/admin', isAdmin ? 'Schools' : 'My school', 'schools')}
     ${link('/admin/deliveries', 'Delivery log', 'deliveries')}
+    ${link('/admin/alerts', 'Alerts', 'alerts')}
     ${isAdmin ? link('/admin/queues', 'Queues', 'queues') : ''}
   </nav>
   <div class="whoami">
@@ -107,6 +108,22 @@ export function schoolsMain(session: Session): string {
 
 function options(values: readonly string[], label: (v: string) => string = (v) => v): string {
   return values.map((v) => `<option value="${esc(v)}">${esc(label(v))}</option>`).join('');
+}
+
+/** Alerts: failing heads, failed verifications and their recoveries (GET /v1/alerts). */
+export function alertsMain(): string {
+  return `<div class="page-head">
+  <div>
+    <h1>Alerts</h1>
+    <p class="muted">A head failing for an hour (and every hour after), a failed verification, and their recoveries. Newest first. <span id="updated"></span></p>
+  </div>
+</div>
+<section class="panel">
+  <table class="table" id="alerts">
+    <thead><tr><th>Time</th><th>School</th><th>Alert</th><th>Since</th><th>What happened</th></tr></thead>
+    <tbody><tr><td colspan="5" class="empty">Loading…</td></tr></tbody>
+  </table>
+</section>`;
 }
 
 export function deliveriesMain(session: Session): string {

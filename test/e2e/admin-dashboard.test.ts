@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import request from 'supertest';
+import { AlertStore } from '../../src/store/alerts.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, admin, createApp, createHarness, createSchool, handsUp, waitFor, type Harness } from '../helpers/harness.js';
 import { ACK, Receiver } from '../helpers/receiver.js';
@@ -192,6 +193,16 @@ describe('dashboard (headless chromium)', () => {
     expect(JSON.stringify(await api.json())).toContain('"classbell"');
     await page.getByText('Loading...').waitFor({ state: 'detached', timeout: 15_000 });
     await shot('queues.png');
+  });
+
+  it('lists alerts, a failing head among them', async () => {
+    const alerts = new AlertStore(harness.deps.redis, harness.deps.keys);
+    await alerts.record({ sid: FAILING, kind: 'delivery_failing', since: new Date(Date.now() - 3_700_000).toISOString(), message: `school ${FAILING}: the head event has been failing`, lastError: 'rejected: HTTP 500' });
+    await page.goto(`${base}/admin/alerts`);
+    const row = page.locator('#alerts tbody tr').first();
+    await row.getByText('delivery failing').waitFor({ timeout: 15_000 });
+    expect(await row.textContent()).toContain('rejected: HTTP 500');
+    await shot('alerts.png');
   });
 
   it('renders event payloads as text, never as HTML', async () => {
