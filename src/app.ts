@@ -14,6 +14,7 @@ import { roomsRouter } from './api/rooms.js';
 import { roomDocs } from './api/rooms-docs.js';
 import { schoolsRouter } from './api/schools.js';
 import { tokensRouter } from './api/tokens.js';
+import { metricsTokens } from './config.js';
 import type { Deps } from './deps.js';
 import { AppError } from './lib/errors.js';
 
@@ -25,7 +26,7 @@ export function buildApp(deps: Deps): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(requestId);
-  app.use(healthRouter(deps.redis, deps.metrics));
+  app.use(healthRouter(deps.redis, deps.metrics, metricsTokens(deps.config)));
   app.use(docsRouter([roomDocs]));
   app.use(express.json({ limit: '1mb', strict: true }));
   const sessions = new SessionStore(deps.redis, deps.keys, deps.config.adminToken);

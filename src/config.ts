@@ -57,6 +57,7 @@ const envSchema = z
     ALERT_AFTER_S: int(1, 7 * 86_400).default(3600),
     ALERT_CHECK_INTERVAL_MS: int(100, 3_600_000).default(60_000),
     METRICS_PORT: int(0, 65_535).default(9464),
+    METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     INGEST_RATE_LIMIT_PER_S: int(0, 10_000_000).default(20_000),
     AUTH_FAILURE_LIMIT: int(0, 1_000_000).default(20),
     AUTH_FAILURE_WINDOW_S: int(1, 86_400).default(60),
@@ -129,6 +130,8 @@ export interface Config {
   authFailureWindowS: number;
   /** express "trust proxy" setting, so the client IP comes from X-Forwarded-For behind a proxy. */
   trustProxy: string | undefined;
+  /** A bearer token for Prometheus, besides the admin token. */
+  metricsToken: string | undefined;
   /** Port of the /metrics listener of a worker-only process (0 = none). */
   metricsPort: number;
   /** Keep-alive connections per receiver origin (schools sharing a host share them). */
@@ -143,6 +146,11 @@ export class ConfigError extends Error {
     super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
+}
+
+/** Tokens that may read /metrics: the admin token, and METRICS_TOKEN when set. */
+export function metricsTokens(config: Pick<Config, 'adminToken' | 'metricsToken'>): string[] {
+  return config.metricsToken ? [config.adminToken, config.metricsToken] : [config.adminToken];
 }
 
 /** Reads the configuration from an environment map; throws ConfigError listing every problem. */
@@ -190,6 +198,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     alertAfterS: e.ALERT_AFTER_S,
     alertCheckIntervalMs: e.ALERT_CHECK_INTERVAL_MS,
     metricsPort: e.METRICS_PORT,
+    metricsToken: e.METRICS_TOKEN,
     ingestRateLimitPerS: e.INGEST_RATE_LIMIT_PER_S,
     authFailureLimit: e.AUTH_FAILURE_LIMIT,
     authFailureWindowS: e.AUTH_FAILURE_WINDOW_S,

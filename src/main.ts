@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import express from 'express';
 import { healthRouter } from './api/health.js';
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, metricsTokens, type Config } from './config.js';
 import { createDeps } from './deps.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { ensureRedis, type PrivateRedis } from './lib/redis-autostart.js';
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   if (role === 'worker' && config.metricsPort > 0) {
     // A worker-only process has no API; it still exposes /metrics, /healthz and /readyz.
     const metricsApp = express();
-    metricsApp.use(healthRouter(deps.redis, deps.metrics));
+    metricsApp.use(healthRouter(deps.redis, deps.metrics, metricsTokens(config)));
     server = await listen(metricsApp, config.metricsPort).catch((error: unknown) => {
       logger.warn('metrics port unavailable; running without /metrics', { port: config.metricsPort, error: String(error) });
       return undefined;

@@ -1,11 +1,23 @@
 import { Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Metrics } from '../lib/metrics.js';
+import { sameSecret } from './auth.js';
 
-/** /healthz (the process runs), /readyz (Redis answers within a second), /metrics (Prometheus). */
-export function healthRouter(redis: Redis, metrics: Metrics): Router {
+/**
+ * /healthz (the process runs), /readyz (Redis answers within a second), /metrics (Prometheus;
+ * it names the schools with the largest backlogs, so it needs the admin token or METRICS_TOKEN).
+ */
+export function healthRouter(redis: Redis, metrics: Metrics, tokens: readonly string[]): Router {
   const router = Router();
-  router.get('/metrics', async (_req, res) => {
+  router.get('/metrics', async (req, res) => {
+    const header = req.headers.authorization ?? '';
+    const given = header.toLowerCase().startsWith('bearer ') ? header.slice(7).trim() : '';
+    // Every token is compared (constant time each), so timing does not tell which one matched.
+    const ok = tokens.map((t) => given !== '' && sameSecret(given, t)).includes(true);
+    if (!ok) {
+      res.status(401).setHeader('www-authenticate', 'Bearer').json({ error: { code: 'unauthorized', message: 'metrics need the admin token or METRICS_TOKEN as a bearer token', requestId: res.locals.requestId as string } });
+      return;
+    }
     res.type(metrics.registry.contentType).send(await metrics.render());
   });
   router.get('/healthz', (_req, res) => {

@@ -8,7 +8,7 @@ import { appServes, type App } from '../store/apps.js';
 import type { HeartbeatChange, RoomSnapshot } from '../store/rooms.js';
 import { closeClass } from './class-schedule.js';
 import { scheduleSafely } from './jobs.js';
-import { loginFirst, noRoom, RoomError } from './rooms-errors.js';
+import { loginFirst, RoomError } from './rooms-errors.js';
 import { relayRoom } from './rooms-relay.js';
 
 /** uids classbell assigns start above this, far from small hand-picked test uids. */
@@ -143,7 +143,9 @@ export interface Actor {
 export async function readAs(deps: Deps, roomId: string, token: string | undefined, ask: { userIds?: number[]; all?: boolean } = {}): Promise<Actor> {
   const userId = tokenUserId(token);
   const snap = await deps.rooms.load(roomId, { userIds: [userId, ...(ask.userIds ?? [])], all: ask.all ?? false });
-  if (!snap.room) throw noRoom();
+  // A token for a room that does not exist (any more) gets the same answer as a wrong token, so a
+  // caller cannot tell which room ids exist (API.md: never reveal whether another room exists).
+  if (!snap.room) throw loginFirst();
   const actor = checkToken(snap.members.get(userId), token as string);
   return { snap, room: snap.room, actor };
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from '../helpers/harness.js';
+import { admin, createHarness, type Harness } from '../helpers/harness.js';
 
 interface Layer {
   route?: { path: string; methods: Record<string, boolean> };
@@ -59,7 +59,8 @@ describe('OpenAPI document', () => {
   });
 
   it('exposes Prometheus metrics', async () => {
-    const res = await request(h.app).get('/metrics').expect(200);
+    await request(h.app).get('/metrics').expect(401); // it names schools: not for anyone
+    const res = await request(h.app).get('/metrics').set(admin).expect(200);
     expect(res.headers['content-type']).toMatch(/text\/plain/);
     for (const name of ['classbell_events_ingested_total', 'classbell_pushes_total', 'classbell_push_duration_seconds', 'classbell_ingest_to_ack_seconds', 'classbell_backlog_events', 'classbell_process_cpu_seconds_total']) {
       expect(res.text).toContain(name);

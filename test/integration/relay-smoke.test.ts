@@ -29,7 +29,7 @@ describe('relay end to end', () => {
     expect(stats.body.deliveriesPerMinute).toHaveLength(60);
     expect(stats.body.deliveriesPerMinute.reduce((a: number, b: number) => a + b, 0)).toBe(50);
     // The metrics saw the same: 50 ingested, 50 delivered, latency observed, nothing waiting.
-    const metrics = (await request(h.app).get('/metrics').expect(200)).text;
+    const metrics = (await request(h.app).get('/metrics').set(admin).expect(200)).text;
     expect(metrics).toContain('classbell_events_ingested_total{type="hands_up"} 50');
     expect(metrics).toContain('classbell_pushes_total{outcome="delivered"} 50');
     expect(metrics).toContain('classbell_ingest_to_ack_seconds_count 50');
