@@ -1,13 +1,17 @@
 /**
  * The bench's school endpoints, run in a child process so their CPU is not charged to classbell:
  * one HTTP server on loopback, path `/s/<sid>`, answering every push with `errno: 1` (keep-alive).
- * `/sink` acknowledges without recording (HTTP client comparison). Controlled over IPC.
+ * `/sink` acknowledges without recording (HTTP client comparison); `/slow/<sid>` acknowledges
+ * after 2 s without recording (a slow school). Controlled over IPC.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ACK_BODY, nowEpochMs, type ReceiverReady, type ReceiverReply, type ReceiverRequest, type ReceiverStats } from './lib/receiver-protocol.js';
 
 const PATH = /^\/s\/(\d+)$/;
+/** A slow school (isolation scenario): acknowledged after SLOW_REPLY_MS, not recorded. */
+const SLOW_PATH = /^\/slow\/(\d+)$/;
+const SLOW_REPLY_MS = 2000;
 
 interface Waiter {
   count: number;
@@ -24,7 +28,7 @@ class Recorder {
   private waiters: Waiter[] = [];
 
   private static empty(): ReceiverStats {
-    return { events: 0, testPushes: 0, orderViolations: 0, duplicates: 0, malformed: 0, bodyBytes: 0, firstAtMs: null, lastAtMs: null, samples: [] };
+    return { events: 0, testPushes: 0, slowPushes: 0, orderViolations: 0, duplicates: 0, malformed: 0, bodyBytes: 0, firstAtMs: null, lastAtMs: null, samples: [] };
   }
 
   reset(): void {
@@ -115,6 +119,11 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     if (req.url === '/sink') {
       JSON.parse(raw); // same parsing work as a recorded push, nothing kept
       answer(res, 200, ACK_BODY);
+      return;
+    }
+    if (SLOW_PATH.test(req.url ?? '')) {
+      recorder.stats.slowPushes++;
+      setTimeout(() => answer(res, 200, ACK_BODY), SLOW_REPLY_MS);
       return;
     }
     if (req.method !== 'POST' || !match) {

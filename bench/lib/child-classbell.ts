@@ -3,11 +3,14 @@
  * load generator's CPU, or the bench's own, is not charged to it, and its RSS is its own.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { benchEnv, type EnvOverrides } from './classbell.js';
+import { summarize, type SelfTime } from './profile.js';
 import { sleep } from './workload.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -60,13 +63,18 @@ export class ClassbellProcess {
    * Starts classbell with the bench's environment for `prefix`; resolves once the API answers
    * /healthz (api) or once the process has run `settleMs` without exiting (worker).
    */
-  static async start(role: 'api' | 'worker', prefix: string, overrides: EnvOverrides = {}, settleMs = 3000): Promise<ClassbellProcess> {
+  static async start(
+    role: 'api' | 'worker', prefix: string, overrides: EnvOverrides = {},
+    options: { settleMs?: number; cpuProfileDir?: string } = {},
+  ): Promise<ClassbellProcess> {
+    const settleMs = options.settleMs ?? 3000;
+    const profileArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, '--cpu-prof-interval=200'] : [];
     const port = role === 'api' ? await freePort() : 0;
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries({ ...process.env, ...benchEnv(prefix, overrides), PORT: String(port), METRICS_PORT: '0' })) {
       if (v !== undefined) env[k] = v;
     }
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', `--role=${role}`], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...profileArgs, '--import', 'tsx', 'src/main.ts', `--role=${role}`], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const proc = new ClassbellProcess(child, role, port);
     const until = Date.now() + 30_000;
     const settleAt = Date.now() + settleMs;
@@ -97,5 +105,21 @@ export class ClassbellProcess {
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
     await exited;
     clearTimeout(timer);
+  }
+}
+
+/** A fresh directory for `node --cpu-prof` output. */
+export function profileDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'classbell-prof-'));
+}
+
+/** Reads the (single) .cpuprofile a stopped child wrote to `dir`, summarises it and removes the directory. */
+export async function readProfile(dir: string, top = 15): Promise<{ total: SelfTime[]; byFile: SelfTime[] } | undefined> {
+  try {
+    const file = (await readdir(dir)).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) return undefined;
+    return summarize(JSON.parse(await readFile(join(dir, file), 'utf8')) as Parameters<typeof summarize>[0], top);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }

@@ -13,6 +13,8 @@ export interface ReceiverStats {
   /** Event pushes acknowledged (test pushes excluded). */
   events: number;
   testPushes: number;
+  /** Pushes to a slow school's `/slow/<sid>` (acknowledged after 2 s, not counted in `events`). */
+  slowPushes: number;
   /** A push of school s whose sequence number (UID) is not above the previous push of s. */
   orderViolations: number;
   /** Pushes whose `_id` was already received. */

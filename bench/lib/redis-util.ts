@@ -76,3 +76,45 @@ export async function prefixBytes(redis: Redis, prefix: string): Promise<{ total
   }
   return { total, byKind };
 }
+
+/** INFO commandstats → calls and total µs per command. */
+export async function commandStats(redis: Redis): Promise<Map<string, { calls: number; usec: number }>> {
+  const info = await redis.info('commandstats');
+  const stats = new Map<string, { calls: number; usec: number }>();
+  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
+    stats.set(match[1]!, { calls: Number(match[2]), usec: Number(match[3]) });
+  }
+  return stats;
+}
+
+export interface CommandDelta {
+  command: string;
+  /** Calls per unit (request or event) between the two snapshots. */
+  callsPer: number;
+  /** Redis CPU µs per unit. */
+  usecPer: number;
+}
+
+/** The commands that ran between two snapshots, per `units`, most Redis time first. */
+export function commandDeltas(
+  before: Map<string, { calls: number; usec: number }>,
+  after: Map<string, { calls: number; usec: number }>,
+  units: number,
+  top = 8,
+): CommandDelta[] {
+  const out: CommandDelta[] = [];
+  for (const [command, a] of after) {
+    const b = before.get(command) ?? { calls: 0, usec: 0 };
+    if (a.calls === b.calls) continue;
+    out.push({ command, callsPer: Math.round(((a.calls - b.calls) / units) * 100) / 100, usecPer: Math.round(((a.usec - b.usec) / units) * 10) / 10 });
+  }
+  return out.sort((x, y) => y.usecPer - x.usecPer).slice(0, top);
+}
+
+/** INFO cpu → the server's used_cpu_user + used_cpu_sys, seconds. */
+export async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const user = /^used_cpu_user:([\d.]+)/m.exec(info);
+  const sys = /^used_cpu_sys:([\d.]+)/m.exec(info);
+  return Number(user?.[1] ?? NaN) + Number(sys?.[1] ?? NaN);
+}

@@ -2,6 +2,7 @@
  * classbell end to end with strict per-school ordering: a flood of N events over the HTTP API
  * (throughput), then a steady 1,000 events/s for 10 s (latency, ingest 202 → acknowledged).
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Classbell, handsUp, type BenchEvent, type IngestTiming } from '../lib/classbell.js';
 import { PhaseProfiler, type SelfTime } from '../lib/profile.js';
@@ -39,14 +40,17 @@ export interface RelayResult {
   /** Of orderViolations / duplicates, those seen in the latency phase (ordering must hold there too). */
   latencyOrderViolations: number;
   latencyDuplicates: number;
+  /** Event-loop delay of the bench process (API + workers + driver) during the latency phase, ms. */
+  latencyLoopDelayP99Ms: number;
+  latencyLoopDelayMaxMs: number;
   /** The first offending pushes seen by the receiver (empty when order held). */
   violationSamples: string[];
   profile?: { file: string; top: SelfTime[]; byFile: SelfTime[] };
 }
 
-type FloodResult = Pick<RelayResult, 'ingestPerS' | 'deliveredPerS' | 'floodSeconds' | 'wireBytesPerEvent' | 'orderViolations' | 'duplicates' | 'malformed' | 'violationSamples' | 'profile'>;
+export type FloodResult = Pick<RelayResult, 'ingestPerS' | 'deliveredPerS' | 'floodSeconds' | 'wireBytesPerEvent' | 'orderViolations' | 'duplicates' | 'malformed' | 'violationSamples' | 'profile'>;
 
-async function flood(ctx: ScenarioContext, cb: Classbell, sids: number[]): Promise<FloodResult> {
+export async function flood(ctx: ScenarioContext, cb: Classbell, sids: number[]): Promise<FloodResult> {
   const warmup = warmupEvents(ctx.events);
   if (warmup > 0) {
     await ctx.receiver.reset();
@@ -89,6 +93,8 @@ async function latency(ctx: ScenarioContext, cb: Classbell, sids: number[]): Pro
   let chained = 0;
   let lagMaxMs = 0;
   let cursor = 0;
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   const startMs = performance.now();
   for (let tick = 0; tick < ticks; tick++) {
     // Drift-free schedule: tick i is due at start + i·TICK_MS whatever the previous ticks took.
@@ -118,6 +124,7 @@ async function latency(ctx: ScenarioContext, cb: Classbell, sids: number[]): Pro
   const timings = await Promise.all(requests);
   const total = ticks * EVENTS_PER_TICK;
   const { reached, stats } = await ctx.receiver.waitFor(total, deliveryTimeoutMs(total));
+  loop.disable();
   if (!reached) throw new Error(`latency phase: classbell delivered ${stats.events} of ${total} events in time`);
   const arrivals = await ctx.receiver.arrivals();
   const arrivedAt = new Map<string, number>();
@@ -145,6 +152,8 @@ async function latency(ctx: ScenarioContext, cb: Classbell, sids: number[]): Pro
     latencyEvents: from202.length,
     latencyOfferedPerS: total / sentSeconds,
     latencyDriverLagMaxMs: lagMaxMs,
+    latencyLoopDelayP99Ms: loop.percentile(99) / 1e6,
+    latencyLoopDelayMaxMs: loop.max / 1e6,
     latencyChainedRequests: chained,
     latencyOrderViolations: stats.orderViolations,
     latencyDuplicates: stats.duplicates,

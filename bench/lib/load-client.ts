@@ -1,0 +1,55 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { LoadJob, LoadReply, LoadResult } from './load-protocol.js';
+
+const CHILD = fileURLToPath(new URL('../load-process.ts', import.meta.url));
+
+/** The load generator child seen from the bench. */
+export class LoadGenerator {
+  private nextId = 1;
+  private readonly pending = new Map<number, (reply: LoadReply) => void>();
+
+  private constructor(private readonly child: ChildProcess) {
+    child.on('message', (message: LoadReply) => {
+      const resolve = this.pending.get(message.id);
+      this.pending.delete(message.id);
+      resolve?.(message);
+    });
+  }
+
+  static async start(): Promise<LoadGenerator> {
+    const child = fork(CHILD, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('load generator did not start within 20 s')), 20_000);
+      child.once('error', reject);
+      child.once('message', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    return new LoadGenerator(child);
+  }
+
+  private call(message: Omit<LoadJob, 'id'> | { op: 'close' }): Promise<LoadReply> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, (r) => (r.ok ? resolve(r) : reject(new Error(`load generator: ${r.error}`))));
+      this.child.send({ id, ...message });
+    });
+  }
+
+  async run(job: Omit<LoadJob, 'id' | 'op'>): Promise<LoadResult> {
+    const reply = await this.call({ op: 'run', ...job });
+    if (!reply.ok || !reply.result) throw new Error('load generator: no result');
+    return reply.result;
+  }
+
+  async close(): Promise<void> {
+    const exited = new Promise<void>((resolve) => {
+      if (this.child.exitCode !== null) resolve();
+      else this.child.once('exit', () => resolve());
+    });
+    await this.call({ op: 'close' }).catch(() => undefined);
+    await exited;
+  }
+}

@@ -1,0 +1,34 @@
+/** Messages between the bench and the load generator child (bench/load-process.ts) over IPC. */
+
+export interface LoadJob {
+  id: number;
+  op: 'run';
+  url: string;
+  headers: Record<string, string>;
+  /** Request bodies, sent round-robin. */
+  bodies: string[];
+  /** Requests in flight (one keep-alive connection each). */
+  inFlight: number;
+  /** Stop after this many requests, or after durationMs, whichever comes first. */
+  requests: number;
+  durationMs: number;
+  /** The status a request must answer to count as ok. */
+  expectStatus: number;
+}
+
+export type LoadRequest = LoadJob | { id: number; op: 'close' };
+
+export interface LoadResult {
+  requests: number;
+  ok: number;
+  failed: number;
+  elapsedMs: number;
+  /** ok requests ÷ elapsed seconds. */
+  okPerS: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** The first unexpected answer (status and start of the body) or error, for diagnosis. */
+  firstFailure: string | null;
+}
+
+export type LoadReply = { id: number; ok: true; result?: LoadResult } | { id: number; ok: false; error: string };
