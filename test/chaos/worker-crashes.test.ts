@@ -14,6 +14,8 @@ const PER_SCHOOL = 400;
 const TOTAL = SCHOOLS * PER_SCHOOL; // 20,000
 const WORKERS = 3;
 const KILL_EVERY_MS = 2000;
+/** Pause between ingest rounds: 40 rounds × 600 ms ≈ 24 s of ingest, so ≥ 12 kills overlap it. */
+const INGEST_PAUSE_MS = 600;
 /** The kills stop after this long even if events are still in flight; the rest must then arrive. */
 const KILL_PHASE_CAP_MS = 90_000;
 const BATCH_PER_SCHOOL = 10; // 50 schools × 10 = 500 events per POST, the API's batch limit
@@ -84,7 +86,8 @@ describe('chaos: worker processes SIGKILLed every 2 s', () => {
         expect(accepted).toHaveLength(events.length);
         // `accepted` follows the request's order: split it back per school.
         schools.forEach((s, k) => s.accepted.push(...accepted.slice(k * BATCH_PER_SCHOOL, (k + 1) * BATCH_PER_SCHOOL)));
-        await sleep(150);
+        // Paced, so the crashes overlap the whole ingest (≥ 10 kills however fast delivery is).
+        await sleep(INGEST_PAUSE_MS);
       }
     })();
 
