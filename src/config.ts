@@ -57,6 +57,7 @@ const envSchema = z
     ALERT_AFTER_S: int(1, 7 * 86_400).default(3600),
     ALERT_CHECK_INTERVAL_MS: int(100, 3_600_000).default(60_000),
     METRICS_PORT: int(0, 65_535).default(9464),
+    REDIS_TUNE: bool.default(true),
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     INGEST_RATE_LIMIT_PER_S: int(0, 10_000_000).default(20_000),
     AUTH_FAILURE_LIMIT: int(0, 1_000_000).default(20),
@@ -130,6 +131,8 @@ export interface Config {
   authFailureWindowS: number;
   /** express "trust proxy" setting, so the client IP comes from X-Forwarded-For behind a proxy. */
   trustProxy: string | undefined;
+  /** Raise hash-max-listpack-value at start (compact event records); off for a Redis you may not tune. */
+  redisTune: boolean;
   /** A bearer token for Prometheus, besides the admin token. */
   metricsToken: string | undefined;
   /** Port of the /metrics listener of a worker-only process (0 = none). */
@@ -199,6 +202,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     alertCheckIntervalMs: e.ALERT_CHECK_INTERVAL_MS,
     metricsPort: e.METRICS_PORT,
     metricsToken: e.METRICS_TOKEN,
+    redisTune: e.REDIS_TUNE,
     ingestRateLimitPerS: e.INGEST_RATE_LIMIT_PER_S,
     authFailureLimit: e.AUTH_FAILURE_LIMIT,
     authFailureWindowS: e.AUTH_FAILURE_WINDOW_S,

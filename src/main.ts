@@ -7,6 +7,7 @@ import { createDeps } from './deps.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { ensureRedis, type PrivateRedis } from './lib/redis-autostart.js';
 import { waitReady } from './lib/redis.js';
+import { tuneRedis } from './lib/redis-tuning.js';
 import { startWorkers, type RunningWorkers } from '../workers/main.js';
 
 type Role = 'all' | 'api' | 'worker';
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
   }
   const deps = createDeps(config, logger);
   await waitReady(deps.redis, 10_000);
+  await tuneRedis(deps.redis, logger, config.redisTune);
   let server: Server | undefined;
   let workers: RunningWorkers | undefined;
   if (role !== 'worker') {

@@ -7,6 +7,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createDeps, type Deps } from '../../src/deps.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { waitReady } from '../../src/lib/redis.js';
+import { tuneRedis } from '../../src/lib/redis-tuning.js';
 import { startWorkers, type RunningWorkers } from '../../workers/main.js';
 import { dropPrefix, REDIS_URL, uniquePrefix } from './redis-util.js';
 import { nowEpochMs } from './receiver-protocol.js';
@@ -81,6 +82,7 @@ export class Classbell {
     const config = benchConfig(prefix, options.env);
     const deps = createDeps(config, createLogger(config.logLevel));
     await waitReady(deps.redis);
+    await tuneRedis(deps.redis, deps.logger, config.redisTune); // as src/main.ts does at start
     const server = buildApp(deps).listen(0, '127.0.0.1');
     await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
     server.keepAliveTimeout = 60_000;

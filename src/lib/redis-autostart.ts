@@ -3,6 +3,7 @@ import { accessSync, constants, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Logger } from './logger.js';
+import { HASH_LISTPACK_VALUE } from './redis-tuning.js';
 
 const HOW_TO_GET_REDIS =
   'classbell needs Redis 6.2 or newer. Nothing answered at REDIS_URL and no `redis-server` was found on the PATH, ' +
@@ -54,7 +55,8 @@ export async function ensureRedis(url: string, dataDir: string, logger: Logger):
   mkdirSync(dir, { recursive: true });
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', ''],
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '',
+      '--hash-max-listpack-value', String(HASH_LISTPACK_VALUE)],
     { stdio: 'ignore' },
   );
   logger.warn('nothing answered at REDIS_URL: started a private redis-server with AOF on', { port, dataDir: dir, pid: child.pid });
