@@ -1,9 +1,9 @@
 /**
  * `npm run bench`: classbell (strict per-school order) against bare BullMQ on the same receivers,
- * then the issue-7 scenarios (ingest, scale, isolation, memory, chart).
+ * then the issue-7 scenarios (ingest, scale, isolation, memory, chart) and issue 4's rooms.
  * Options: BENCH_SCHOOLS (100), BENCH_EVENTS (20000), BENCH_RUNS (1; the median of each figure is
  * reported), BENCH_PROFILE=1 (CPU profile of classbell's flood phase → bench/flood.cpuprofile, and
- * of the ingest scenario's API process), BENCH_ONLY=headline,ingest,scale,isolation,memory,chart
+ * of the ingest scenario's API process), BENCH_ONLY=headline,ingest,scale,isolation,memory,chart,rooms
  * (a subset; without `headline`, results go to bench/results.partial.json). Scenario sizes: see
  * bench/README.md.
  */
@@ -24,12 +24,13 @@ import type { ScenarioContext } from './scenarios/context.js';
 import { httpClientScenario, type HttpClientResult } from './scenarios/http-client.js';
 import { memoryScenario, type MemoryResult } from './scenarios/memory.js';
 import { relayScenario, type RelayResult } from './scenarios/relay.js';
+import { roomsScenario, type RoomsResult } from './scenarios/rooms.js';
 
 const RESULTS_FILE = fileURLToPath(new URL('./results.json', import.meta.url));
 const PARTIAL_FILE = fileURLToPath(new URL('./results.partial.json', import.meta.url));
 const CHART_FILE = fileURLToPath(new URL('./chart.svg', import.meta.url));
 
-const SCENARIOS = ['headline', 'ingest', 'scale', 'isolation', 'memory', 'chart'] as const;
+const SCENARIOS = ['headline', 'ingest', 'scale', 'isolation', 'memory', 'chart', 'rooms'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 function selected(): Set<ScenarioName> {
@@ -59,6 +60,7 @@ interface RunResult {
   isolation?: IsolationResult;
   backlog?: BacklogResult;
   chart?: ChartRow[];
+  rooms?: RoomsResult;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -105,6 +107,7 @@ async function runOnce(ctx: ScenarioContext, only: Set<ScenarioName>): Promise<R
   if (only.has('isolation')) out.isolation = await isolationScenario(quiet);
   if (only.has('memory')) out.backlog = await backlogScenario(quiet);
   if (only.has('chart')) out.chart = await chartScenario(quiet, out.relay);
+  if (only.has('rooms')) out.rooms = await roomsScenario(quiet);
   return out;
 }
 
@@ -175,6 +178,10 @@ async function main(): Promise<void> {
   const chart = chartRuns.length > 0
     ? chartRuns[0]!.map((row, i) => combine(chartRuns.map((rows) => rows[i]!), violations))
     : undefined;
+  const roomsRuns = pick('rooms');
+  const rooms = roomsRuns.length > 0
+    ? { ...combine(roomsRuns, ['entryFailures', 'actionFailures', 'unexpected', 'seqGaps']), allDelivered: roomsRuns.every((r) => r.allDelivered) }
+    : undefined;
   const ratio = relay && baseline ? relay.deliveredPerS / baseline.deliveredPerS : NaN;
 
   const targets: Target[] = [];
@@ -221,6 +228,7 @@ async function main(): Promise<void> {
     ...(isolation ? { isolation: { ...rounded(isolation), target: 0.9, met: isolation.ratio >= 0.9 } } : {}),
     ...(backlog ? { memory: { ...rounded(backlog), target: 2, met: backlog.ratioToWire <= 2 } } : {}),
     ...(chart ? { chart: { file: 'bench/chart.svg', events, rows: rounded(chart) } } : {}),
+    ...(rooms ? { rooms: rounded(rooms) } : {}),
   };
 
   const headline = relay && baseline && memory ? {
@@ -275,6 +283,7 @@ async function main(): Promise<void> {
       ...(r.scale ? { scaleDeliveredPerS: round(r.scale.deliveredPerS) } : {}),
       ...(r.isolation ? { isolationRatio: round(r.isolation.ratio, 3) } : {}),
       ...(r.backlog ? { memoryRatioToWire: round(r.backlog.ratioToWire, 3) } : {}),
+      ...(r.rooms ? { roomsEntriesPerS: round(r.rooms.entriesPerS), roomsFanoutP99Ms: round(r.rooms.fanoutP99Ms, 2), roomsDelivered: r.rooms.delivered } : {}),
     })),
   };
   const file = headline ? RESULTS_FILE : PARTIAL_FILE;
@@ -348,6 +357,22 @@ async function main(): Promise<void> {
     console.log(`\nchart (${CHART_FILE}):`);
     console.log(table([['schools', 'delivered / s', 'p50 ms', 'p99 ms', 'event-loop delay p99 ms'], ...chart.map((r) => [n(r.schools), n(r.deliveredPerS), n(r.p50Ms, 2), n(r.p99Ms, 2), n(r.eventLoopDelayP99Ms, 1)])]));
   }
+  if (rooms) {
+    console.log(`\nrooms (issue 4): ${n(rooms.users)} users on one room, ${rooms.apiProcesses} API processes (same Redis), clients in another process:`);
+    console.log(table([
+      ['figure', 'value'],
+      [`entries / s, ${rooms.entryInFlight} in flight (API CPU ${n(rooms.entryApiCpuPct)} % of a core)`, n(rooms.entriesPerS)],
+      ['entry p50 / p99 / max ms', `${n(rooms.entryP50Ms, 2)} / ${n(rooms.entryP99Ms, 2)} / ${n(rooms.entryMaxMs, 2)}`],
+      ['entry failures', n(rooms.entryFailures)],
+      [`notifications delivered, ${n(rooms.streams)} SSE streams × ${rooms.actions} host actions ${rooms.spacingMs} ms apart`, `${n(rooms.delivered)} / ${n(rooms.expected)}`],
+      ['fan-out p50 / p99 / max ms (action request sent → arrival)', `${n(rooms.fanoutP50Ms, 2)} / ${n(rooms.fanoutP99Ms, 2)} / ${n(rooms.fanoutMaxMs, 2)}`],
+      ['fan-out p50 / p99 / max ms (action reply → arrival)', `${n(rooms.fanoutFromReplyP50Ms, 2)} / ${n(rooms.fanoutFromReplyP99Ms, 2)} / ${n(rooms.fanoutFromReplyMaxMs, 2)}`],
+      ['fan-out p50 / p99 ms, streams on the acting API / on the other', `${n(rooms.sameApiP50Ms, 2)} / ${n(rooms.sameApiP99Ms, 2)} — ${n(rooms.otherApiP50Ms, 2)} / ${n(rooms.otherApiP99Ms, 2)}`],
+      ['request → last stream has it, p50 / max ms', `${n(rooms.allStreamsP50Ms, 2)} / ${n(rooms.allStreamsMaxMs, 2)}`],
+      [`host action p50 / p99 ms (API CPU ${n(rooms.fanoutApiCpuPct)} % of a core)`, `${n(rooms.actionP50Ms, 2)} / ${n(rooms.actionP99Ms, 2)}`],
+      ['unexpected notifications / seq gaps / failed actions', `${n(rooms.unexpected)} / ${n(rooms.seqGaps)} / ${n(rooms.actionFailures)}`],
+    ]));
+  }
   if (targetRows.length > 0) {
     console.log('\ntargets (issue 7):');
     console.log(table([['target', 'figure', 'value', 'goal', 'met'], ...targetRows.map((t) => [t.target, t.figure, n(t.value, 3), `${t.kind === 'min' ? '≥' : '≤'} ${n(t.goal, t.goal < 10 ? 1 : 0)}`, t.met ? 'yes' : 'NO'])]));
@@ -358,6 +383,10 @@ async function main(): Promise<void> {
     console.log(table([['file', 'self ms', '%'], ...results.floodProfile.byFile.slice(0, 15).map((s) => [s.where, s.selfMs, s.percent])]));
   }
   console.log(`\nwrote ${file}${chart ? ` and ${CHART_FILE}` : ''}`);
+  if (rooms && !rooms.allDelivered) {
+    console.error(`rooms: ${rooms.delivered} of ${rooms.expected} notifications delivered`);
+    process.exitCode = 1;
+  }
   const broken = [relay, scale, isolation].filter((r) => r && r.orderViolations + r.duplicates > 0).length + (chart ?? []).filter((r) => r.orderViolations + r.duplicates > 0).length;
   if (broken > 0) {
     console.error(`classbell broke ordering in ${broken} scenario(s)`);
