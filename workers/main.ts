@@ -9,7 +9,7 @@ import { checkAlerts } from './alerts.js';
 import { every, reconcileDrains, reconcileSummaries, reconcileVerifications } from './maintenance.js';
 import { AlertStore } from '../src/store/alerts.js';
 import { processNetReport } from './net-report.js';
-import { heartbeatSweepMs, processRoomDestroy, roomMaintenance } from './room-maintenance.js';
+import { heartbeatSweepMs, processRoomDestroy, reconcileEmptyRooms, roomMaintenance } from './room-maintenance.js';
 import { processSummary } from './summary.js';
 import { processVerify } from './verify.js';
 
@@ -60,6 +60,7 @@ export function startWorkers(deps: Deps): RunningWorkers {
     every(redis, keys, 'reconcile', 10_000, () => reconcileDrains(ctx, redis, keys), onError),
     every(redis, keys, 'reconcile-jobs', 30_000, () => Promise.all([reconcileSummaries(deps), reconcileVerifications(deps)]), onError),
     every(redis, keys, 'rooms', heartbeatSweepMs(config.heartbeatIntervalS), () => roomMaintenance(deps), onError),
+    every(redis, keys, 'reconcile-rooms', 300_000, () => reconcileEmptyRooms(deps), onError),
     every(redis, keys, 'trim-logs', 600_000, () => deps.deliveries.trimLogs(config.deliveryRetentionS), onError),
     every(redis, keys, 'alerts', config.alertCheckIntervalMs, () => checkAlerts(deps, alertClient, new AlertStore(redis, keys)), onError),
   ];

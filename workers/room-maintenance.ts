@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import type { Deps } from '../src/deps.js';
-import type { RoomDestroyJob } from '../src/queue/jobs.js';
+import { roomDestroyJobId, type RoomDestroyJob } from '../src/queue/jobs.js';
 import { relayPendingRooms, relayRoom } from '../src/services/rooms-relay.js';
 import { sweepSilentUsers } from '../src/services/rooms.js';
 
@@ -26,4 +26,28 @@ export function heartbeatSweepMs(heartbeatIntervalS: number): number {
 export async function roomMaintenance(deps: Deps): Promise<void> {
   await sweepSilentUsers(deps);
   await relayPendingRooms(deps);
+}
+
+/**
+ * Empty rooms whose destruction job is missing (the process that emptied them died before adding
+ * it, or Redis was away) get the job again, with the full ROOM_EMPTY_TTL_S from now: a lost job
+ * delays a destruction, it never cancels it.
+ */
+export async function reconcileEmptyRooms(deps: Deps): Promise<number> {
+  let readded = 0;
+  let cursor = '0';
+  do {
+    const [next, indexKeys] = await deps.redis.scan(cursor, 'MATCH', `${deps.keys.prefix}:ruuid:*`, 'COUNT', 1000);
+    cursor = next;
+    const roomIds = indexKeys.length ? await deps.redis.mget(...indexKeys) : [];
+    for (const roomId of roomIds) {
+      const doc = roomId ? await deps.rooms.doc(roomId) : undefined;
+      if (!doc || doc.online !== 0 || doc.state !== 1) continue;
+      if (await deps.scheduler.jobExists(roomDestroyJobId(doc.roomId, doc.life))) continue;
+      deps.logger.warn('empty room had no destruction job; adding it again', { roomId: doc.roomId });
+      await deps.scheduler.roomDestroy({ roomId: doc.roomId, appId: doc.appId, roomUuid: doc.roomUuid, life: doc.life }, deps.config.roomEmptyTtlS * 1000);
+      readded++;
+    }
+  } while (cursor !== '0');
+  return readded;
 }

@@ -1,5 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { roomDestroyJobId } from '../../src/queue/jobs.js';
+import { reconcileEmptyRooms } from '../../workers/room-maintenance.js';
 import { createApp, createHarness, waitFor, type Harness } from '../helpers/harness.js';
 
 /** Heartbeat timeouts and empty-room destruction, with short intervals and real workers. */
@@ -51,6 +53,18 @@ describe('rooms: heartbeats and lifecycle', () => {
     const res = await info(again.roomId, again.userToken).expect(200);
     expect(res.body.data.room).toMatchObject({ muteAllChat: false, onlineUsers: 1 });
     expect(res.body.data.user).toMatchObject({ role: 2 });
+  });
+
+  it('an empty room whose destruction job was lost gets it again from the reconciler', async () => {
+    const first = await enter({ roomUuid: 'lost-job', userUuid: 'w1' });
+    await request(h.app).post(`${base()}/room/${first.roomId}/user/${first.userId}/exit`).set('token', first.userToken).expect(200);
+    const doc = (await h.deps.rooms.doc(first.roomId))!;
+    await h.deps.scheduler.queue.remove(roomDestroyJobId(first.roomId, doc.life)); // lost (a crash, Redis away)
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await h.deps.rooms.doc(first.roomId)).toBeDefined(); // nothing destroyed it
+    expect(await reconcileEmptyRooms(h.deps)).toBeGreaterThanOrEqual(1);
+    await waitFor('room destroyed', async () => (await h.deps.rooms.doc(first.roomId)) === undefined, 10_000);
+    expect(await reconcileEmptyRooms(h.deps)).toBe(0);
   });
 
   it('an entry before the TTL cancels the destruction', async () => {
