@@ -19,19 +19,30 @@ local retentionS, keep, sid, errorText = tonumber(ARGV[6]), tonumber(ARGV[7]), A
 if redis.call('HGET', KEYS[2], 'owner') ~= token then return {'stale'} end
 if redis.call('LINDEX', KEYS[3], 0) ~= id then return {'moved'} end
 
-local exists = redis.call('EXISTS', KEYS[4]) == 1
 if outcome == 'gone' then
   redis.call('LPOP', KEYS[3])
   return {'ok'}
 end
 
-if exists then recordAttempt(KEYS[4], attempt, keep) end
+-- One read of the event record: attempts so far, their count, how often it is still queued.
+local record = redis.call('HMGET', KEYS[4], 'att', 'n', 'q')
+local exists = record[2] ~= false
+
 if outcome == 'delivered' then
   redis.call('LPOP', KEYS[3])
   if exists then
-    redis.call('HSET', KEYS[4], 'st', 'delivered', 'dAt', nowMs)
+    -- The attempt list, the count, the status and the queue count in one write (the hot path).
+    local n = tonumber(record[2]) + 1
+    local att = (record[1] and record[1] ~= '') and (string.sub(record[1], 1, -2) .. ',' .. attempt .. ']') or ('[' .. attempt .. ']')
+    if n > keep then
+      local list = cjson.decode(att)
+      while #list > keep do table.remove(list, 1) end
+      att = cjson.encode(list)
+    end
+    local q = tonumber(record[3] or '1') - 1
+    redis.call('HSET', KEYS[4], 'n', n, 'att', att, 'st', 'delivered', 'dAt', nowMs, 'q', q)
     -- Still queued again later (redeliver/replay)? Then it must outlive its retention.
-    if redis.call('HINCRBY', KEYS[4], 'q', -1) <= 0 then
+    if q <= 0 then
       redis.call('EXPIRE', KEYS[4], retentionS)
       redis.call('EXPIRE', KEYS[6], retentionS)
     end
@@ -42,11 +53,11 @@ if outcome == 'delivered' then
   local current = redis.call('HGET', KEYS[7], slot)
   local count = 1
   if current then
-    local at, n = string.match(current, '^(%d+):(%d+)$')
-    if tonumber(at) == minute then count = tonumber(n) + 1 end
+    local at, c = string.match(current, '^(%d+):(%d+)$')
+    if tonumber(at) == minute then count = tonumber(c) + 1 end
   end
   redis.call('HSET', KEYS[7], slot, minute .. ':' .. count)
-  redis.call('EXPIRE', KEYS[7], 7200)
+  if count == 1 then redis.call('EXPIRE', KEYS[7], 7200) end
   redis.call('HSET', KEYS[2], 'lastDeliveredAt', nowMs, 'headAttempts', 0, 'headFailingSince', '')
   if redis.call('HGET', KEYS[1], 'status') ~= 'active' then
     release(KEYS[2], KEYS[5], sid)
@@ -55,6 +66,7 @@ if outcome == 'delivered' then
   return {'ok'}
 end
 
+if exists then recordAttempt(KEYS[4], attempt, keep) end
 if exists then redis.call('HSET', KEYS[4], 'st', 'failing') end
 redis.call('HINCRBY', KEYS[2], 'failedAttempts', 1)
 local headAttempts = redis.call('HINCRBY', KEYS[2], 'headAttempts', 1)
