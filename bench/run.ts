@@ -158,22 +158,20 @@ async function main(): Promise<void> {
   const n = (v: number, d = 0) => (Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : '—');
   const violations = ['orderViolations', 'duplicates', 'malformed', 'latencyOrderViolations', 'latencyDuplicates'];
   const pick = <K extends keyof RunResult>(k: K): NonNullable<RunResult[K]>[] => defined(perRun.map((r) => r[k])) as NonNullable<RunResult[K]>[];
+  /** The median of one scenario over the runs that ran it (undefined when none did). */
+  const merged = <K extends Exclude<keyof RunResult, 'chart'>>(k: K, summed: readonly string[] = []) => {
+    const runs = pick(k);
+    return runs.length > 0 ? combine(runs as object[], summed) as NonNullable<RunResult[K]> : undefined;
+  };
   const relayRuns = pick('relay');
-  const relay = relayRuns.length > 0 ? combine(relayRuns, violations) : undefined;
-  const baselineRuns = pick('baseline');
-  const baseline = baselineRuns.length > 0 ? combine(baselineRuns, violations) : undefined;
-  const memoryRuns = pick('memory');
-  const memory = memoryRuns.length > 0 ? combine(memoryRuns) : undefined;
-  const httpRuns = pick('httpClient');
-  const httpClient = httpRuns.length > 0 ? combine(httpRuns, ['failures']) : undefined;
-  const ingestRuns = pick('ingest');
-  const ingest = ingestRuns.length > 0 ? combine(ingestRuns, ['failures']) : undefined;
-  const scaleRuns = pick('scale');
-  const scale = scaleRuns.length > 0 ? combine(scaleRuns, violations) : undefined;
-  const isolationRuns = pick('isolation');
-  const isolation = isolationRuns.length > 0 ? combine(isolationRuns, violations) : undefined;
-  const backlogRuns = pick('backlog');
-  const backlog = backlogRuns.length > 0 ? combine(backlogRuns) : undefined;
+  const relay = merged('relay', violations);
+  const baseline = merged('baseline', violations);
+  const memory = merged('memory');
+  const httpClient = merged('httpClient', ['failures']);
+  const ingest = merged('ingest', ['failures']);
+  const scale = merged('scale', violations);
+  const isolation = merged('isolation', violations);
+  const backlog = merged('backlog');
   const chartRuns = pick('chart');
   const chart = chartRuns.length > 0
     ? chartRuns[0]!.map((row, i) => combine(chartRuns.map((rows) => rows[i]!), violations))

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { CATALOGUE, isEventType } from '../domain/catalogue.js';
 import { toWire } from '../domain/wire.js';
-import { parseStoredEvent } from '../domain/stored-event.js';
+import type { SystemEvent } from '../domain/events.js';
 import { AppError, notFound } from '../lib/errors.js';
 import type { StoredEvent } from '../store/deliveries.js';
 import { ingestFromApp } from '../services/ingest.js';
@@ -18,7 +18,8 @@ export function eventView(stored: StoredEvent) {
   const type = stored.type;
   return {
     event: { ...stored.event, acceptedAt: stored.createdAt },
-    wire: isEventType(type) ? toWire(parseStoredEvent(JSON.stringify(stored.event))) : null,
+    // The stored record was validated at ingest: map it as it is (no re-serialising).
+    wire: isEventType(type) ? toWire(stored.event as unknown as SystemEvent) : null,
     cmd: isEventType(type) ? CATALOGUE[type].cmd : null,
     status: stored.status,
     deliveredAt: stored.deliveredAt,
