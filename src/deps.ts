@@ -49,7 +49,7 @@ export function createDeps(config: Readonly<Config>, logger: Logger): Deps {
   const metrics = new Metrics();
   metrics.onScrape(schoolGaugeCollector(redis, keys, metrics));
   metrics.onScrape(roomGaugeCollector(redis, keys, metrics));
-  const roomHub = new RoomHub(config.redisUrl, keys, (error: Error) => logger.warn('redis (room events) connection problem', { error: error.message }));
+  const roomHub = new RoomHub(config, keys, (error: Error) => logger.warn('redis (room events) connection problem', { error: error.message }));
   return {
     config, logger, redis, keys, scheduler, metrics,
     endpointGuard: new EndpointGuard(config.allowPrivateEndpoints),

@@ -60,17 +60,13 @@ function onShutdown(logger: Logger, timeoutMs: number, steps: (() => Promise<unk
 async function main(): Promise<void> {
   const { config, role } = configOrExit();
   const logger = createLogger(config.logLevel);
-  if (config.redisClusterNodes) {
-    // Said plainly rather than silently falling back to REDIS_URL.
-    console.error('REDIS_CLUSTER_NODES is set, but Redis Cluster support is not implemented yet; unset it and use REDIS_URL.');
-    process.exit(1);
-  }
   if (config.nodeEnv === 'development' && !process.env.ADMIN_TOKEN) {
     logger.warn('NODE_ENV=development and no ADMIN_TOKEN: the operator token is "dev-admin-token"; set ADMIN_TOKEN (and NODE_ENV=production) before exposing this service');
   }
   let privateRedis: PrivateRedis | undefined;
   try {
-    privateRedis = await ensureRedis(config.redisUrl, config.redisDataDir, logger);
+    // A cluster is never started privately: its nodes are the operator's.
+    if (!config.redisClusterNodes) privateRedis = await ensureRedis(config.redisUrl, config.redisDataDir, logger);
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));
     process.exit(1);

@@ -15,15 +15,13 @@ interface SchoolHealth {
 
 async function schoolHealth(deps: Deps): Promise<SchoolHealth[]> {
   const sids = (await deps.redis.zrange(deps.keys.schools, 0, -1)).map(Number);
-  const pipeline = deps.redis.pipeline();
-  for (const sid of sids) {
-    pipeline.hmget(deps.keys.state(sid), 'headFailingSince', 'lastError');
-    pipeline.hmget(deps.keys.school(sid), 'status', 'lastError', 'updatedAt');
-  }
-  const replies = (await pipeline.exec()) ?? [];
+  // One school per pipeline (each school is one cluster slot), all sent together.
+  const replies = await Promise.all(
+    sids.map((sid) => deps.redis.pipeline().hmget(deps.keys.state(sid), 'headFailingSince', 'lastError').hmget(deps.keys.school(sid), 'status', 'lastError', 'updatedAt').exec()),
+  );
   return sids.map((sid, i) => {
-    const [since, stateError] = (replies[2 * i]?.[1] ?? []) as (string | null)[];
-    const [status, schoolError] = (replies[2 * i + 1]?.[1] ?? []) as (string | null)[];
+    const [since, stateError] = (replies[i]?.[0]?.[1] ?? []) as (string | null)[];
+    const [status, schoolError] = (replies[i]?.[1]?.[1] ?? []) as (string | null)[];
     const verificationFailed = status === 'verification_failed';
     return {
       sid, verificationFailed, verified: status === 'active' || status === 'paused',

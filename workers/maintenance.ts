@@ -7,32 +7,49 @@ import type { WorkerContext } from './context.js';
 /** A school whose drain state has not moved for this long is checked for a missing job. */
 export const RECONCILE_AFTER_MS = 30_000;
 
+/** Schools whose drain state is read at once by the reconciler. */
+const RECONCILE_CHUNK = 500;
+
 /**
  * Finds schools marked as scheduled whose drain job no longer exists (the process that marked
  * them died between the Redis write and adding the job, or BullMQ gave up on a stalled job) and
- * adds the job again. Safe to run in many processes at once: job ids are deterministic.
+ * adds the job again. Reads every school's drain state (a chunk at a time, one command per school:
+ * each lives in its own cluster slot). Safe to run in many processes at once: job ids are
+ * deterministic.
  */
 export async function reconcileDrains(ctx: WorkerContext, redis: Redis, keys: Keys, nowMs = Date.now()): Promise<number> {
-  const sids = await redis.zrangebyscore(keys.scheduled, '-inf', nowMs - RECONCILE_AFTER_MS, 'LIMIT', 0, 1000);
+  const sids = (await redis.zrange(keys.schools, 0, -1)).map(Number);
   let readded = 0;
-  for (const text of sids) {
-    const sid = Number(text);
-    const [sched, epoch] = await redis.hmget(keys.state(sid), 'sched', 'epoch');
-    if (sched !== '1' || epoch === null) {
-      await redis.zrem(keys.scheduled, text);
-      continue;
-    }
-    if (await ctx.scheduler.drainJobExists(sid, Number(epoch))) {
+  for (let i = 0; i < sids.length; i += RECONCILE_CHUNK) {
+    const chunk = sids.slice(i, i + RECONCILE_CHUNK);
+    const states = await Promise.all(chunk.map((sid) => redis.hmget(keys.state(sid), 'sched', 'epoch', 'at')));
+    for (const [j, [sched, epoch, at]] of states.entries()) {
+      const sid = chunk[j]!;
+      if (sched !== '1' || epoch === null || Number(at ?? 0) > nowMs - RECONCILE_AFTER_MS) continue;
       // Alive (a long retry delay, or a drain in progress): look again later.
-      await redis.zadd(keys.scheduled, 'XX', nowMs, text);
-      continue;
+      if (!(await ctx.scheduler.drainJobExists(sid, Number(epoch)))) {
+        ctx.logger.warn('drain job missing for a scheduled school; adding it again', { sid, epoch: Number(epoch) });
+        await ctx.scheduler.drain(sid, Number(epoch));
+        readded++;
+      }
+      await redis.hset(keys.state(sid), 'at', nowMs);
     }
-    ctx.logger.warn('drain job missing for a scheduled school; adding it again', { sid, epoch: Number(epoch) });
-    await ctx.scheduler.drain(sid, Number(epoch));
-    await redis.zadd(keys.scheduled, 'XX', nowMs, text);
-    readded++;
   }
   return readded;
+}
+
+/** A journaled ingest batch (Redis Cluster) still there after this long lost its API process. */
+export const JOURNAL_GRACE_MS = 10_000;
+
+/** Applies ingest batches whose API process died after their commit point, and wakes the drains. */
+export async function reconcileIngestJournal(deps: Deps, nowMs = Date.now()): Promise<number> {
+  const results = await deps.outbox.applyJournal(nowMs - JOURNAL_GRACE_MS);
+  for (const result of results) {
+    if (result.kind !== 'ok') continue;
+    if (result.accepted.length > 0) deps.logger.warn('finished an ingest batch left half-applied', { accepted: result.accepted.length });
+    await deps.scheduler.drainMany(result.wakes);
+  }
+  return results.length;
 }
 
 /**

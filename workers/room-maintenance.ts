@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import type { Deps } from '../src/deps.js';
+import { masters } from '../src/lib/redis.js';
 import { roomDestroyJobId, type RoomDestroyJob } from '../src/queue/jobs.js';
 import { relayPendingRooms, relayRoom } from '../src/services/rooms-relay.js';
 import { sweepSilentUsers } from '../src/services/rooms.js';
@@ -31,23 +32,37 @@ export async function roomMaintenance(deps: Deps): Promise<void> {
 /**
  * Empty rooms whose destruction job is missing (the process that emptied them died before adding
  * it, or Redis was away) get the job again, with the full ROOM_EMPTY_TTL_S from now: a lost job
- * delays a destruction, it never cancels it.
+ * delays a destruction, it never cancels it. Index entries naming a room that no longer exists (a
+ * crash between a destruction and its index update) are deleted.
  */
 export async function reconcileEmptyRooms(deps: Deps): Promise<number> {
   let readded = 0;
-  let cursor = '0';
-  do {
-    const [next, indexKeys] = await deps.redis.scan(cursor, 'MATCH', `${deps.keys.prefix}:ruuid:*`, 'COUNT', 1000);
-    cursor = next;
-    const roomIds = indexKeys.length ? await deps.redis.mget(...indexKeys) : [];
-    for (const roomId of roomIds) {
-      const doc = roomId ? await deps.rooms.doc(roomId) : undefined;
-      if (!doc || doc.online !== 0 || doc.state !== 1) continue;
-      if (await deps.scheduler.jobExists(roomDestroyJobId(doc.roomId, doc.life))) continue;
-      deps.logger.warn('empty room had no destruction job; adding it again', { roomId: doc.roomId });
-      await deps.scheduler.roomDestroy({ roomId: doc.roomId, appId: doc.appId, roomUuid: doc.roomUuid, life: doc.life }, deps.config.roomEmptyTtlS * 1000);
-      readded++;
-    }
-  } while (cursor !== '0');
+  // Index entries are global keys spread over the cluster: SCAN every master.
+  for (const node of masters(deps.redis)) {
+    let cursor = '0';
+    do {
+      const [next, indexKeys] = await node.scan(cursor, 'MATCH', `${deps.keys.prefix}:ruuid:*`, 'COUNT', 1000);
+      cursor = next;
+      // One GET per key: on a cluster, keys of different slots cannot share an MGET.
+      const roomIds = await Promise.all(indexKeys.map((key) => deps.redis.get(key)));
+      for (const [i, roomId] of roomIds.entries()) {
+        if (roomId && (await reconcileRoom(deps, indexKeys[i] as string, roomId))) readded++;
+      }
+    } while (cursor !== '0');
+  }
   return readded;
+}
+
+/** One index entry of the reconciler; true when a destruction job was added again. */
+async function reconcileRoom(deps: Deps, indexKey: string, roomId: string): Promise<boolean> {
+  const doc = await deps.rooms.doc(roomId);
+  if (!doc) {
+    if (await deps.rooms.dropStaleIndex(indexKey, roomId)) deps.logger.warn('index named a room that does not exist; deleted', { roomId });
+    return false;
+  }
+  if (doc.online !== 0 || doc.state !== 1) return false;
+  if (await deps.scheduler.jobExists(roomDestroyJobId(doc.roomId, doc.life))) return false;
+  deps.logger.warn('empty room had no destruction job; adding it again', { roomId: doc.roomId });
+  await deps.scheduler.roomDestroy({ roomId: doc.roomId, appId: doc.appId, roomUuid: doc.roomUuid, life: doc.life }, deps.config.roomEmptyTtlS * 1000);
+  return true;
 }

@@ -40,8 +40,8 @@ export function eventsRouter(deps: Deps): Router {
   router.get('/:id', async (req, res) => {
     const only = requireAdminOrSchool(res);
     const { id } = parse(eventIdParams, req.params, 'params');
-    const stored = await deps.deliveries.getEvent(id);
-    // Another school's event is "not found": existence is not revealed.
+    // A school looks only among its own events: another school's is "not found".
+    const stored = await deps.deliveries.getEvent(id, only);
     if (!stored || (only !== undefined && stored.sid !== only)) throw notFound('event');
     res.json({ id: stored.id, sid: stored.sid, type: stored.type, ...eventView(stored) });
   });
@@ -49,7 +49,7 @@ export function eventsRouter(deps: Deps): Router {
   router.post('/:id/redeliver', async (req, res) => {
     const only = requireAdminOrSchool(res);
     const { id } = parse(eventIdParams, req.params, 'params');
-    const stored = await deps.deliveries.getEvent(id);
+    const stored = await deps.deliveries.getEvent(id, only);
     if (!stored || (only !== undefined && stored.sid !== only)) throw notFound('event');
     if (stored.status !== 'delivered' && stored.status !== 'skipped') {
       throw new AppError('not_settled', 409, `the event is ${stored.status}; only delivered or skipped events can be redelivered`);

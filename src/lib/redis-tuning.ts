@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from './logger.js';
+import { masters } from './redis.js';
 
 /**
  * An event record is a small hash whose event JSON is usually 100–300 bytes: above Redis's default
@@ -13,10 +14,13 @@ export const HASH_LISTPACK_VALUE = 1024;
 export async function tuneRedis(redis: Redis, logger: Logger, enabled: boolean): Promise<void> {
   if (!enabled) return;
   try {
-    const [, current] = (await redis.config('GET', 'hash-max-listpack-value')) as [string, string];
-    if (Number(current) >= HASH_LISTPACK_VALUE) return;
-    await redis.config('SET', 'hash-max-listpack-value', String(HASH_LISTPACK_VALUE));
-    logger.info('raised Redis hash-max-listpack-value so event records stay compact', { from: Number(current), to: HASH_LISTPACK_VALUE });
+    // Every master of a cluster keeps its own settings.
+    for (const node of masters(redis)) {
+      const [, current] = (await node.config('GET', 'hash-max-listpack-value')) as [string, string];
+      if (Number(current) >= HASH_LISTPACK_VALUE) continue;
+      await node.config('SET', 'hash-max-listpack-value', String(HASH_LISTPACK_VALUE));
+      logger.info('raised Redis hash-max-listpack-value so event records stay compact', { from: Number(current), to: HASH_LISTPACK_VALUE });
+    }
   } catch (error) {
     logger.info('could not tune Redis (CONFIG refused); event records use more memory', { error: error instanceof Error ? error.message : String(error) });
   }

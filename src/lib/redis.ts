@@ -1,12 +1,41 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import calculateSlot from 'cluster-key-slot';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Config } from '../config.js';
+
+/**
+ * The client type the stores use. With REDIS_CLUSTER_NODES it is an ioredis Cluster, which has the
+ * same command methods; every multi-key command and script classbell sends stays within one hash
+ * slot (see src/store/keys.ts), so the code is the same for both.
+ */
+export type RedisClient = Redis;
+
+type RedisConfig = Pick<Config, 'redisUrl' | 'redisClusterNodes'>;
+
+function clusterOf(config: RedisConfig, redisOptions: RedisOptions, options: ClusterOptions = {}): Redis {
+  const { enableOfflineQueue, retryStrategy, ...perNode } = redisOptions;
+  const cluster = new Cluster(config.redisClusterNodes ?? [], {
+    redisOptions: perNode,
+    enableOfflineQueue: enableOfflineQueue ?? true,
+    clusterRetryStrategy: (times) => (retryStrategy ? retryStrategy(times) : Math.min(times * 200, 2000)),
+    slotsRefreshTimeout: 2000,
+    // Reads of many schools at once (dashboards, reconcilers) go out as one pipeline per node.
+    enableAutoPipelining: true,
+    ...options,
+  });
+  return cluster as unknown as Redis;
+}
+
+function connect(config: RedisConfig, options: RedisOptions): Redis {
+  if (config.redisClusterNodes?.length) return clusterOf(config, options);
+  return new Redis(config.redisUrl, options);
+}
 
 /**
  * A connection for commands issued by the API and the stores. Commands fail fast while Redis is
  * down (no offline queue), so the API answers 503 instead of hanging.
  */
-export function createRedis(config: Pick<Config, 'redisUrl'>, options: RedisOptions = {}): Redis {
-  return new Redis(config.redisUrl, {
+export function createRedis(config: RedisConfig, options: RedisOptions = {}): Redis {
+  return connect(config, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 5000,
@@ -16,12 +45,51 @@ export function createRedis(config: Pick<Config, 'redisUrl'>, options: RedisOpti
 }
 
 /** A connection as BullMQ wants it for workers: blocking commands, retried forever. */
-export function createBullConnection(config: Pick<Config, 'redisUrl'>): Redis {
-  return new Redis(config.redisUrl, {
+export function createBullConnection(config: RedisConfig): Redis {
+  return connect(config, {
     maxRetriesPerRequest: null,
     enableOfflineQueue: true,
     retryStrategy: (times) => Math.min(times * 200, 2000),
   });
+}
+
+/** A connection for SUBSCRIBE (room notifications): reconnects forever, never times out. */
+export function createSubscriber(config: RedisConfig): Redis {
+  return connect(config, {
+    maxRetriesPerRequest: null,
+    enableOfflineQueue: true,
+    enableReadyCheck: false,
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  });
+}
+
+export function isCluster(redis: Redis): boolean {
+  return (redis as unknown as { isCluster?: boolean }).isCluster === true;
+}
+
+/**
+ * The master that serves `key`: "host:port" on a cluster, "" on a single Redis. Keys on the same
+ * node may share one script (flag allow-cross-slot-keys); see the ingest.
+ */
+export function nodeOfKey(redis: Redis, key: string): string {
+  if (!isCluster(redis)) return '';
+  const slots = (redis as unknown as Cluster).slots;
+  return slots[calculateSlot(key)]?.[0] ?? `slot:${calculateSlot(key)}`;
+}
+
+/** The connection to the master serving `key` (for SCAN over one slot's keys); the client itself on a single Redis. */
+export function nodeFor(redis: Redis, key: string): Redis {
+  if (!isCluster(redis)) return redis;
+  const cluster = redis as unknown as Cluster;
+  const wanted = nodeOfKey(redis, key);
+  const node = cluster.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === wanted);
+  if (!node) throw new Error(`no cluster node serves ${key} (slots not loaded yet?)`);
+  return node as Redis;
+}
+
+/** The master nodes of a cluster (one entry, the client itself, on a single Redis). */
+export function masters(redis: Redis): Redis[] {
+  return isCluster(redis) ? ((redis as unknown as Cluster).nodes('master') as Redis[]) : [redis];
 }
 
 /** Resolves once the client is connected (or rejects after timeoutMs). */

@@ -5,7 +5,7 @@ import {
 } from '../domain/room-rules.js';
 import { AppError, forbidden, invalidRequest, notFound } from '../lib/errors.js';
 import { appServes, type App } from '../store/apps.js';
-import type { HeartbeatChange, RoomSnapshot } from '../store/rooms.js';
+import { emptySnapshot, type HeartbeatChange, type RoomSnapshot } from '../store/rooms.js';
 import { closeClass } from './class-schedule.js';
 import { scheduleSafely } from './jobs.js';
 import { loginFirst, RoomError } from './rooms-errors.js';
@@ -15,6 +15,8 @@ import { relayRoom } from './rooms-relay.js';
 export const FIRST_ASSIGNED_UID = 1_000_000_000;
 /** Attempts of one decision under contention (each retry re-reads the room). */
 const MAX_ATTEMPTS = 200;
+/** How long a new room's claim on its roomUuid lasts: creating it takes one round trip after that. */
+const ROOM_CLAIM_MS = 5_000;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -86,6 +88,31 @@ async function backoff(attempt: number): Promise<void> {
   if (attempt >= 3) await pause(Math.random() * Math.min(50, attempt * 2));
 }
 
+interface EntryTarget {
+  roomId: string;
+  snap: RoomSnapshot;
+  /** Only for a new room: the index value its roomUuid claim replaces ('' = no entry). */
+  replaces?: string;
+}
+
+/**
+ * The room a roomUuid names: the live one, or a new roomId (claimed just before it is created) when
+ * the index has no entry or names a room that does not exist (a crash between a destruction and its
+ * index update). Undefined while another entry is creating the room the index names: retry.
+ */
+async function entryTarget(deps: Deps, appId: string, input: EntryRequest): Promise<EntryTarget | undefined> {
+  const indexed = await deps.rooms.roomIdFor(appId, input.roomUuid);
+  if (indexed !== undefined) {
+    const snap = await deps.rooms.load(indexed, { userUuid: input.userUuid });
+    if (snap.room) return { roomId: indexed, snap };
+    if (await deps.rooms.creating(indexed)) return undefined;
+    // Read again after looking at the claim: a room created before its claim ended is seen now.
+    const again = await deps.rooms.load(indexed, { userUuid: input.userUuid });
+    if (again.room) return { roomId: indexed, snap: again };
+  }
+  return { roomId: randomBytes(8).toString('hex'), snap: emptySnapshot(), replaces: indexed ?? '' };
+}
+
 /** POST /room/entry: creates the room on first entry, admits the user, returns their token. */
 export async function enterRoom(deps: Deps, app: App, input: EntryRequest): Promise<{ roomId: string; userId: number; userToken: string }> {
   const link = await linkOf(deps, app, input);
@@ -94,8 +121,12 @@ export async function enterRoom(deps: Deps, app: App, input: EntryRequest): Prom
   const session = randomBytes(8).toString('hex');
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const nowMs = Date.now();
-    const roomId = (await deps.rooms.roomIdFor(app.appId, input.roomUuid)) ?? randomBytes(8).toString('hex');
-    const snap = await deps.rooms.load(roomId, { userUuid: input.userUuid });
+    const target = await entryTarget(deps, app.appId, input);
+    if (!target) {
+      await backoff(attempt);
+      continue;
+    }
+    const { roomId, snap } = target;
     let room = snap.room ?? newRoom(deps, app, roomId, input, link, nowMs);
     if (room.sid === null && link) room = { ...room, sid: link.sid, classId: link.classId };
     const entry: EntryInput = {
@@ -107,8 +138,12 @@ export async function enterRoom(deps: Deps, app: App, input: EntryRequest): Prom
     const member = decision.plan.members.find((m) => m.userUuid === input.userUuid) as Member;
     const userToken = `${member.userId}.${secret}`;
     member.tokenHash = sha256(userToken);
-    const result = await deps.rooms.commit(snap.room ? snap.ver : '0', decision.plan, heartbeatChanges(snap, decision.plan), nowMs);
-    if (result.kind === 'ok') {
+    // A new room claims its roomUuid after the decision (which may refuse the entry) and before the
+    // commit that creates it (which needs the claim): the index never names a room that another
+    // entry could create in its place.
+    const claimed = target.replaces === undefined || (await deps.rooms.claimRoomUuid(app.appId, input.roomUuid, target.replaces, roomId, ROOM_CLAIM_MS));
+    const result = claimed ? await deps.rooms.commit(snap.room ? snap.ver : '0', decision.plan, heartbeatChanges(snap, decision.plan), nowMs) : undefined;
+    if (result?.kind === 'ok') {
       await afterCommit(deps, decision.plan);
       return { roomId, userId: member.userId, userToken };
     }
@@ -218,7 +253,8 @@ export async function sweepSilentUsers(deps: Deps, nowMs = Date.now()): Promise<
       return member?.online ? decideExit(room, member, EXIT_REASON.disconnected) : undefined;
     });
     if (done) removed++;
-    else await deps.rooms.forgetHeartbeat(roomId, userId, cutoffMs);
+    // Not online (any more) or no such room: an entry a crash or a failed commit left behind.
+    else await deps.rooms.forgetHeartbeat(roomId, userId, cutoffMs, nowMs);
   }
   return removed;
 }

@@ -9,24 +9,19 @@ import type { Keys } from '../store/keys.js';
 export function schoolGaugeCollector(redis: Redis, keys: Keys, metrics: Metrics, topN = 20): () => Promise<void> {
   return async () => {
     const sids = await redis.zrange(keys.schools, 0, -1);
-    const pipeline = redis.pipeline();
-    for (const sid of sids) {
-      pipeline.llen(keys.outbox(Number(sid)));
-      pipeline.hget(keys.school(Number(sid)), 'status');
-    }
-    const replies = (await pipeline.exec()) ?? [];
-    const rows = sids.map((sid, i) => ({ sid, backlog: Number(replies[2 * i]?.[1] ?? 0), status: String(replies[2 * i + 1]?.[1] ?? 'unknown') }));
+    // One command per key, sent together: every school lives in its own cluster slot.
+    const [backlogs, statuses] = await Promise.all([
+      Promise.all(sids.map((sid) => redis.llen(keys.outbox(Number(sid))))),
+      Promise.all(sids.map((sid) => redis.hget(keys.school(Number(sid)), 'status'))),
+    ]);
+    const rows = sids.map((sid, i) => ({ sid, backlog: backlogs[i] ?? 0, status: statuses[i] ?? 'unknown' }));
     const byStatus = new Map<string, number>();
     for (const r of rows) byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + 1);
     metrics.schools.reset();
     for (const [status, n] of byStatus) metrics.schools.set({ status }, n);
     const top = rows.filter((r) => r.backlog > 0).sort((a, b) => b.backlog - a.backlog).slice(0, topN);
-    const heads = redis.pipeline();
-    for (const r of top) heads.lindex(keys.outbox(Number(r.sid)), 0);
-    const headIds = ((await heads.exec()) ?? []).map(([, id]) => id as string | null);
-    const ages = redis.pipeline();
-    top.forEach((r, i) => ages.hget(keys.event(Number(r.sid), headIds[i] ?? ''), 'at'));
-    const acceptedAt = ((await ages.exec()) ?? []).map(([, at]) => Number(at ?? 0));
+    const headIds = await Promise.all(top.map((r) => redis.lindex(keys.outbox(Number(r.sid)), 0)));
+    const acceptedAt = (await Promise.all(top.map((r, i) => redis.hget(keys.event(Number(r.sid), headIds[i] ?? ''), 'at')))).map((at) => Number(at ?? 0));
     metrics.backlog.reset();
     metrics.oldestPendingAge.reset();
     metrics.backlog.set({ sid: 'total' }, rows.reduce((n, r) => n + r.backlog, 0));

@@ -28,11 +28,10 @@ export class AppStore {
     const appId = randomBytes(16).toString('hex'); // 32 hex characters, like an Agora App ID
     const appSecret = generateSecret();
     const createdAt = Date.now();
-    await this.redis
-      .multi()
-      .hset(this.keys.app(appId), { name: input.name, sids: JSON.stringify(input.sids), secretHash: hashCredential(appSecret), createdAt })
-      .zadd(this.keys.apps, createdAt, appId)
-      .exec();
+    // The app, then its index entry (separate keys, so no transaction on a cluster; a listing
+    // skips index entries without an app).
+    await this.redis.hset(this.keys.app(appId), { name: input.name, sids: JSON.stringify(input.sids), secretHash: hashCredential(appSecret), createdAt });
+    await this.redis.zadd(this.keys.apps, createdAt, appId);
     return { appId, appSecret, name: input.name, sids: input.sids, createdAt: new Date(createdAt).toISOString() };
   }
 
@@ -42,14 +41,13 @@ export class AppStore {
 
   async list(): Promise<App[]> {
     const ids = await this.redis.zrange(this.keys.apps, 0, -1);
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hgetall(this.keys.app(id));
-    const rows = (await pipeline.exec()) ?? [];
-    return ids.flatMap((id, i) => parse(id, (rows[i]?.[1] ?? {}) as Record<string, string>) ?? []);
+    const rows = await Promise.all(ids.map((id) => this.redis.hgetall(this.keys.app(id))));
+    return ids.flatMap((id, i) => parse(id, rows[i] ?? {}) ?? []);
   }
 
   async delete(appId: string): Promise<boolean> {
-    const [[, removed] = []] = (await this.redis.multi().del(this.keys.app(appId)).zrem(this.keys.apps, appId).exec()) ?? [];
+    const removed = await this.redis.del(this.keys.app(appId));
+    await this.redis.zrem(this.keys.apps, appId);
     return removed === 1;
   }
 

@@ -95,11 +95,10 @@ export class ClassStore {
   async schedules(pairs: { sid: number; classId: number }[]): Promise<Map<string, { startTime: number; closeTime: number; courseId: number }>> {
     const out = new Map<string, { startTime: number; closeTime: number; courseId: number }>();
     if (pairs.length === 0) return out;
-    const pipeline = this.redis.pipeline();
-    for (const p of pairs) pipeline.hmget(this.keys.classRecord(p.sid, p.classId), 'startTime', 'closeTime', 'courseId');
-    const rows = (await pipeline.exec()) ?? [];
+    // One command per class, sent together (classes of different schools live in different slots).
+    const rows = await Promise.all(pairs.map((p) => this.redis.hmget(this.keys.classRecord(p.sid, p.classId), 'startTime', 'closeTime', 'courseId')));
     pairs.forEach((p, i) => {
-      const [startTime, closeTime, courseId] = (rows[i]?.[1] ?? []) as (string | null)[];
+      const [startTime, closeTime, courseId] = rows[i] ?? [];
       if (startTime && closeTime) out.set(`${p.sid}/${p.classId}`, { startTime: Number(startTime), closeTime: Number(closeTime), courseId: Number(courseId) });
     });
     return out;
@@ -129,9 +128,12 @@ export class ClassStore {
   async settleSummary(sid: number, classId: number, version: number, state: 'pushed' | 'none', retentionS: number): Promise<boolean> {
     const reply = await runScript(
       this.redis, 'settleSummary',
-      [this.keys.classRecord(sid, classId), this.keys.classEvents(sid, classId), this.keys.classesDue],
-      [version, state, retentionS, `${sid}/${classId}`],
+      [this.keys.classRecord(sid, classId), this.keys.classEvents(sid, classId)],
+      [version, state, retentionS],
     );
+    // Settled (now or before): the reconciler need not look at it again. A crash before this
+    // leaves the entry; the reconciler's next job finds the summary settled and clears it.
+    if (reply === 1 || reply === 2) await this.clearDue(sid, classId);
     return reply === 1;
   }
 }

@@ -66,6 +66,27 @@ function toStored(id: string, sid: number, v: (string | null)[]): StoredEvent | 
   };
 }
 
+interface LogEntry {
+  score: string;
+  member: string;
+}
+
+/** Schools read at once when merging the all-schools log. */
+const MERGE_CHUNK = 50;
+
+function toEntries(flat: string[], memberPrefix: string): LogEntry[] {
+  const out: LogEntry[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push({ member: memberPrefix + flat[i]!, score: flat[i + 1]! });
+  return out;
+}
+
+/** Score descending, then member descending (the order of ZREVRANGEBYSCORE). */
+function newestFirst(a: LogEntry, b: LogEntry): number {
+  const d = Number(b.score) - Number(a.score);
+  if (d !== 0) return d;
+  return a.member < b.member ? 1 : a.member > b.member ? -1 : 0;
+}
+
 /** Cursor: the last (score, member) returned, so paging is stable while new events arrive. */
 const encodeCursor = (score: string, member: string) => Buffer.from(`${score}|${member}`).toString('base64url');
 function decodeCursor(cursor: string): { score: string; member: string } | undefined {
@@ -91,18 +112,27 @@ export class DeliveryStore {
     return decodeCursor(cursor) !== undefined;
   }
 
-  /** Which school an event id belongs to, if known. */
-  async sidOf(id: string): Promise<number | undefined> {
-    const indexed = await this.redis.get(this.keys.eventIndex(id));
-    if (indexed) return Number(indexed.split(' ')[1]);
-    const m = ASSIGNED_ID.exec(id);
-    return m ? Number(m[1]) : undefined;
-  }
-
-  async getEvent(id: string): Promise<StoredEvent | undefined> {
-    const sid = await this.sidOf(id);
-    if (sid === undefined) return undefined;
-    return toStored(id, sid, await this.redis.hmget(this.keys.event(sid, id), ...FIELDS));
+  /**
+   * Finds an event by id. Assigned ids carry their school; a client-chosen id is looked up in the
+   * school given, or else in every school (ids are unique per school, so the first match, lowest
+   * sid first, is returned: pass `sid` to pick another).
+   */
+  async getEvent(id: string, sid?: number): Promise<StoredEvent | undefined> {
+    const assigned = ASSIGNED_ID.exec(id);
+    let candidates: number[];
+    if (sid !== undefined) candidates = [sid];
+    else if (assigned) candidates = [Number(assigned[1])];
+    else {
+      const sids = (await this.redis.zrange(this.keys.schools, 0, -1)).map(Number);
+      // One EXISTS per school, sent together (each school lives in its own cluster slot).
+      const found = await Promise.all(sids.map((s) => this.redis.exists(this.keys.event(s, id))));
+      candidates = sids.filter((_, i) => found[i] === 1);
+    }
+    for (const candidate of candidates) {
+      const stored = toStored(id, candidate, await this.redis.hmget(this.keys.event(candidate, id), ...FIELDS));
+      if (stored) return stored;
+    }
+    return undefined;
   }
 
   /** The stored event JSON of each id (null when the record is gone), in the order given. */
@@ -116,20 +146,17 @@ export class DeliveryStore {
 
   /** Newest first; scans at most 20 × limit log entries per call, then hands back a cursor. */
   async list(filter: DeliveryFilter): Promise<{ items: StoredEvent[]; nextCursor: string | null }> {
-    const key = filter.sid === undefined ? this.keys.log : this.keys.schoolLog(filter.sid);
     const after = filter.cursor ? decodeCursor(filter.cursor) : undefined;
     let max = after ? after.score : filter.untilMs !== undefined ? String(logScoreMax(filter.untilMs)) : '+inf';
     const min = filter.sinceMs !== undefined ? String(logScoreMin(filter.sinceMs)) : '-inf';
     const items: StoredEvent[] = [];
     let skipUntilPast = after;
     let budget = Math.max(200, filter.limit * 20);
-    let last: { score: string; member: string } | undefined;
+    let last: LogEntry | undefined;
     while (items.length < filter.limit && budget > 0) {
       const chunk = Math.min(500, budget);
-      const page = await this.redis.zrevrangebyscore(key, max, min, 'WITHSCORES', 'LIMIT', 0, chunk);
-      if (page.length === 0) return { items, nextCursor: null };
-      const entries: { member: string; score: string }[] = [];
-      for (let i = 0; i < page.length; i += 2) entries.push({ member: page[i] as string, score: page[i + 1] as string });
+      const entries = filter.sid === undefined ? await this.allSchoolsPage(max, min, chunk) : await this.schoolPage(filter.sid, max, min, chunk);
+      if (entries.length === 0) return { items, nextCursor: null };
       const fresh = skipUntilPast ? entries.filter((e) => e.score !== skipUntilPast!.score || e.member < skipUntilPast!.member) : entries;
       const rows = await this.readRows(filter.sid, fresh.map((e) => e.member));
       for (let i = 0; i < fresh.length && items.length < filter.limit; i++) {
@@ -137,8 +164,8 @@ export class DeliveryStore {
         const row = rows[i];
         if (row && matches(row, filter)) items.push(row);
       }
-      budget -= page.length;
-      if (page.length < chunk && items.length < filter.limit) return { items, nextCursor: null };
+      budget -= entries.length;
+      if (entries.length < chunk && items.length < filter.limit) return { items, nextCursor: null };
       const tail = last ?? entries[entries.length - 1]!;
       max = tail.score;
       skipUntilPast = tail;
@@ -147,16 +174,42 @@ export class DeliveryStore {
     return { items, nextCursor: last ? encodeCursor(last.score, last.member) : null };
   }
 
+  /** One school's log entries in (max, min], newest first (members are event ids). */
+  private async schoolPage(sid: number, max: string, min: string, count: number): Promise<LogEntry[]> {
+    return toEntries(await this.redis.zrevrangebyscore(this.keys.schoolLog(sid), max, min, 'WITHSCORES', 'LIMIT', 0, count), '');
+  }
+
+  /**
+   * The newest `count` entries in (max, min] over every school's log, merged (members are
+   * "<sid>/<id>"; equal scores order by member, like one sorted set). Schools are read in the
+   * order of their newest entry (the log-activity hint), and reading stops once no remaining
+   * school can hold an entry newer than the ones found.
+   */
+  private async allSchoolsPage(max: string, min: string, count: number): Promise<LogEntry[]> {
+    const active = toEntries(await this.redis.zrevrangebyscore(this.keys.logActivity, '+inf', min, 'WITHSCORES'), '');
+    const maxValue = max === '+inf' ? Infinity : Number(max);
+    let best: LogEntry[] = [];
+    for (let i = 0; i < active.length; i += MERGE_CHUNK) {
+      const group = active.slice(i, i + MERGE_CHUNK);
+      const bound = Math.min(Number(group[0]!.score), maxValue);
+      if (best.length >= count && bound < Number(best[count - 1]!.score)) break;
+      const pages = await Promise.all(group.map((school) => this.redis.zrevrangebyscore(this.keys.schoolLog(Number(school.member)), max, min, 'WITHSCORES', 'LIMIT', 0, count + 1)));
+      pages.forEach((page, j) => best.push(...toEntries(page, `${group[j]!.member}/`)));
+      best.sort(newestFirst);
+      best = best.slice(0, count);
+    }
+    return best;
+  }
+
   private async readRows(sid: number | undefined, members: string[]): Promise<(StoredEvent | undefined)[]> {
     const refs = members.map((m) => {
       if (sid !== undefined) return { sid, id: m };
       const slash = m.indexOf('/');
       return { sid: Number(m.slice(0, slash)), id: m.slice(slash + 1) };
     });
-    const pipeline = this.redis.pipeline();
-    for (const r of refs) pipeline.hmget(this.keys.event(r.sid, r.id), ...FIELDS);
-    const replies = (await pipeline.exec()) ?? [];
-    return refs.map((r, i) => toStored(r.id, r.sid, (replies[i]?.[1] ?? []) as (string | null)[]));
+    // One command per event, sent together: events of different schools live in different slots.
+    const replies = await Promise.all(refs.map((r) => this.redis.hmget(this.keys.event(r.sid, r.id), ...FIELDS)));
+    return refs.map((r, i) => toStored(r.id, r.sid, replies[i] ?? []));
   }
 
   async stats(sid: number, nowMs = Date.now()): Promise<SchoolStats> {
@@ -191,13 +244,22 @@ export class DeliveryStore {
     return this.redis.zrangebyscore(this.keys.schoolLog(sid), logScoreMin(sinceMs), logScoreMax(untilMs), 'LIMIT', offset, count);
   }
 
-  /** Drops log entries older than the retention (their records expire by themselves). */
+  /**
+   * Drops log entries older than the retention (their records expire by themselves), and repairs
+   * the log-activity hint of each school (written after the ingest script, so a crash in between
+   * could leave it behind).
+   */
   async trimLogs(retentionS: number, nowMs = Date.now()): Promise<void> {
     const cutoff = logScoreMin(nowMs - retentionS * 1000);
-    const sids = await this.redis.zrange(this.keys.schools, 0, -1);
-    const pipeline = this.redis.pipeline().zremrangebyscore(this.keys.log, '-inf', `(${cutoff}`);
-    for (const sid of sids) pipeline.zremrangebyscore(this.keys.schoolLog(Number(sid)), '-inf', `(${cutoff}`);
-    await pipeline.exec();
+    const sids = (await this.redis.zrange(this.keys.schools, 0, -1)).map(Number);
+    await Promise.all(sids.map((sid) => this.redis.zremrangebyscore(this.keys.schoolLog(sid), '-inf', `(${cutoff}`)));
+    const newest = await Promise.all(sids.map((sid) => this.redis.zrevrange(this.keys.schoolLog(sid), 0, 0, 'WITHSCORES')));
+    const active: string[] = [];
+    newest.forEach((entry, i) => {
+      if (entry.length === 2) active.push(entry[1]!, String(sids[i]));
+    });
+    if (active.length > 0) await this.redis.zadd(this.keys.logActivity, 'GT', ...active);
+    await this.redis.zremrangebyscore(this.keys.logActivity, '-inf', `(${cutoff}`);
   }
 }
 

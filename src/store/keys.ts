@@ -1,6 +1,7 @@
 /**
- * Every Redis key classbell uses. A school's keys share the hash tag `{s<sid>}` so the scripts that
- * touch them stay in one slot (Redis Cluster).
+ * Every Redis key classbell uses. A school's keys share the hash tag `{s<sid>}` and a room's keys
+ * `{r<roomId>}`, so every script and transaction stays in one slot of a Redis Cluster; global keys
+ * (indexes, locks) are only ever touched by single-key commands.
  */
 export class Keys {
   constructor(readonly prefix: string) {}
@@ -53,17 +54,19 @@ export class Keys {
   netSamples(sid: number, classId: number, windowStartS: number): string {
     return `${this.tag(sid)}:net:${classId}:${windowStartS}`;
   }
-  /** Pushed events of all schools by acceptance time, members "<sid>/<id>". */
-  get log(): string {
-    return `${this.prefix}:log`;
+  /**
+   * Schools by the score of their newest delivery-log entry (a hint for the all-schools log: a
+   * school's entries are never newer than its score here). Written after the per-school scripts.
+   */
+  get logActivity(): string {
+    return `${this.prefix}:log-activity`;
   }
-  /** Client-chosen event id → "<appId> <sid>" (idempotency and lookup). */
-  eventIndex(id: string): string {
-    return `${this.prefix}:eid:${id}`;
+  /** Multi-node ingest batches accepted but not yet applied everywhere (Redis Cluster only). */
+  get ingestJournal(): string {
+    return `${this.prefix}:{journal}:ingest`;
   }
-  /** Schools with a drain job, scored by the last time their drain state changed. */
-  get scheduled(): string {
-    return `${this.prefix}:sched`;
+  get ingestJournalIndex(): string {
+    return `${this.prefix}:{journal}:ingest:at`;
   }
   /** All schools, scored by sid. */
   get schools(): string {
@@ -126,6 +129,10 @@ export class Keys {
   roomChannel(roomId: string): string {
     return `${this.roomTag(roomId)}:ch`;
   }
+  /** Held (PX) while a new room is being created: its create commit needs it (see RoomStore.claimRoomUuid). */
+  roomClaim(roomId: string): string {
+    return `${this.roomTag(roomId)}:claim`;
+  }
   /** (appId, roomUuid) → the current roomId. */
   roomIndex(appId: string, roomUuid: string): string {
     return `${this.prefix}:ruuid:${appId}:${roomUuid}`;
@@ -147,6 +154,7 @@ export class Keys {
   }
   /** The prefix BullMQ puts before its own keys. */
   get bullPrefix(): string {
-    return `${this.prefix}:bull`;
+    // Hash-tagged: all of BullMQ's keys of a queue share one slot on a Redis Cluster.
+    return `${this.prefix}:{bull}`;
   }
 }

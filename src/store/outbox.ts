@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { nodeOfKey } from '../lib/redis.js';
 import type { Keys } from './keys.js';
 import { runScript } from './scripts.js';
 
@@ -6,7 +8,7 @@ import { runScript } from './scripts.js';
 export interface OutboxEntry {
   id: string;
   sid: number;
-  /** The id was chosen by the client: checked for idempotency and indexed for look-up. */
+  /** The id was chosen by the client (idempotency key); assigned ids encode their school. */
   indexed: boolean;
   type: string;
   /** The normalized event, serialized once at ingest. */
@@ -15,6 +17,13 @@ export interface OutboxEntry {
   classListKey?: string;
   /** Append the raw event here instead of storing and pushing it (network samples). */
   sampleKey?: string;
+}
+
+/** A batch that spans Redis Cluster nodes, kept until every node has applied its part. */
+interface JournalRecord {
+  appId: string;
+  nowMs: number;
+  entries: OutboxEntry[];
 }
 
 export type IngestResult =
@@ -58,17 +67,92 @@ export class OutboxStore {
     private readonly redis: Redis,
     private readonly keys: Keys,
     private readonly retentionS: number,
+    /** Which Redis node holds a school ("" on a single Redis); tests split batches with it. */
+    private readonly nodeOfSchool: (sid: number) => string = (sid) => nodeOfKey(redis, keys.school(sid)),
   ) {}
 
-  /** Stores a batch atomically: all events or none. */
+  /**
+   * Stores a batch: all events or none. On a single Redis (or when every school of the batch lives
+   * on one cluster node) that is one script. A batch spanning cluster nodes is checked on every
+   * node, written to a journal (the commit point), applied node by node, and the journal dropped;
+   * a crash after the commit point is finished by `applyJournal` from the maintenance worker.
+   */
   async ingest(appId: string, entries: OutboxEntry[], nowMs = Date.now()): Promise<IngestResult> {
-    const args: (string | number)[] = [this.keys.prefix, nowMs, appId, this.retentionS, entries.length];
+    const groups = this.groupByNode(entries);
+    if (groups.length === 1) return this.ingestGroup(appId, groups[0]!, nowMs, 'strict');
+    for (const reply of await Promise.all(groups.map((g) => this.ingestGroup(appId, g, nowMs, 'check')))) {
+      if (reply.kind !== 'ok') return reply;
+    }
+    const batchId = `${nowMs}-${randomBytes(6).toString('hex')}`;
+    const record: JournalRecord = { appId, nowMs, entries };
+    await this.redis.multi().hset(this.keys.ingestJournal, batchId, JSON.stringify(record)).zadd(this.keys.ingestJournalIndex, nowMs, batchId).exec();
+    const result = await this.applyJournaled(record);
+    await this.redis.multi().hdel(this.keys.ingestJournal, batchId).zrem(this.keys.ingestJournalIndex, batchId).exec();
+    return result;
+  }
+
+  /**
+   * Finishes journaled batches older than `olderThanMs` (their API process died mid-way): applies
+   * what is missing (events already written count as duplicates) and drops the journal entry.
+   */
+  async applyJournal(olderThanMs: number, limit = 100): Promise<IngestResult[]> {
+    const ids = await this.redis.zrangebyscore(this.keys.ingestJournalIndex, '-inf', olderThanMs, 'LIMIT', 0, limit);
+    const results: IngestResult[] = [];
+    for (const batchId of ids) {
+      const json = await this.redis.hget(this.keys.ingestJournal, batchId);
+      if (json) results.push(await this.applyJournaled(JSON.parse(json) as JournalRecord));
+      await this.redis.multi().hdel(this.keys.ingestJournal, batchId).zrem(this.keys.ingestJournalIndex, batchId).exec();
+    }
+    return results;
+  }
+
+  private async applyJournaled(record: JournalRecord): Promise<IngestResult> {
+    const replies = await Promise.all(this.groupByNode(record.entries).map((g) => this.ingestGroup(record.appId, g, record.nowMs, 'apply')));
+    const merged: IngestResult = { kind: 'ok', accepted: [], duplicates: [], wakes: [], samplesStarted: [] };
+    for (const reply of replies) {
+      if (reply.kind !== 'ok') continue; // apply mode skips instead of refusing
+      merged.accepted.push(...reply.accepted);
+      merged.duplicates.push(...reply.duplicates);
+      merged.wakes.push(...reply.wakes);
+      merged.samplesStarted.push(...reply.samplesStarted);
+    }
+    // The answer lists ids in the order they were posted, as the single-node path does.
+    const order = new Map(record.entries.map((e, i) => [e.id, i]));
+    const byOrder = (a: string, b: string) => (order.get(a) ?? 0) - (order.get(b) ?? 0);
+    merged.accepted.sort(byOrder);
+    merged.duplicates.sort(byOrder);
+    return merged;
+  }
+
+  /** Splits a batch by the Redis node that serves each school (one group on a single Redis). */
+  private groupByNode(entries: OutboxEntry[]): OutboxEntry[][] {
+    const groups = new Map<string, OutboxEntry[]>();
+    for (const e of entries) {
+      const node = this.nodeOfSchool(e.sid);
+      let group = groups.get(node);
+      if (!group) groups.set(node, (group = []));
+      group.push(e);
+    }
+    return [...groups.values()];
+  }
+
+  private async ingestGroup(appId: string, entries: OutboxEntry[], nowMs: number, mode: 'strict' | 'check' | 'apply'): Promise<IngestResult> {
+    const args: (string | number)[] = [this.keys.prefix, nowMs, appId, this.retentionS, mode, entries.length];
     for (const e of entries) args.push(e.id, e.sid, e.indexed ? '1' : '0', e.type, e.json, e.classListKey ?? '', e.sampleKey ?? '');
-    const reply = (await runScript(this.redis, 'ingestEvents', [], args)) as [string, ...unknown[]];
+    const reply = (await runScript(this.redis, 'ingestEvents', [this.keys.school(entries[0]!.sid)], args)) as [string, ...unknown[]];
     if (reply[0] === 'no_school') return { kind: 'no_school', sid: Number(reply[1]) };
     if (reply[0] === 'id_taken') return { kind: 'id_taken', id: String(reply[1]) };
-    const [, accepted, duplicates, wakes, samplesStarted] = reply as [string, string[], string[], (string | number)[], string[]];
+    if (mode === 'check') return { kind: 'ok', accepted: [], duplicates: [], wakes: [], samplesStarted: [] };
+    const [, accepted, duplicates, wakes, samplesStarted, activity] = reply as [string, string[], string[], (string | number)[], string[], string[]];
+    if (activity.length > 0) await this.noteActivity(activity);
     return { kind: 'ok', accepted, duplicates, wakes: pairs(wakes), samplesStarted };
+  }
+
+  /** Updates the all-schools log hint (a separate key: it may live on another cluster node). */
+  private async noteActivity(flat: string[]): Promise<void> {
+    const args: string[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) args.push(flat[i + 1]!, flat[i]!);
+    await this.redis.zadd(this.keys.logActivity, 'GT', ...args);
   }
 
   /** Claims the school for a drain job (mode claim: check = epoch) or continues (mode next: check = token). */
@@ -76,7 +160,7 @@ export class OutboxStore {
     const k = this.keys;
     const reply = (await runScript(
       this.redis, 'fetchHead',
-      [k.school(sid), k.state(sid), k.outbox(sid), k.scheduled],
+      [k.school(sid), k.state(sid), k.outbox(sid)],
       [mode, check, token, batch, Date.now(), sid, k.eventPrefix(sid)],
     )) as (string | null)[];
     if (reply[0] !== 'ok') return { kind: reply[0] as 'stale' | 'idle' | 'held' };
@@ -92,7 +176,7 @@ export class OutboxStore {
     const k = this.keys;
     const reply = (await runScript(
       this.redis, 'settleHead',
-      [k.school(sid), k.state(sid), k.outbox(sid), k.event(sid, eventId), k.scheduled, k.eventIndex(eventId), k.deliveriesPerMinute(sid)],
+      [k.school(sid), k.state(sid), k.outbox(sid), k.event(sid, eventId), k.deliveriesPerMinute(sid)],
       [token, eventId, Date.now(), attempt ? JSON.stringify(attempt) : '', attempt?.outcome ?? 'gone', this.retentionS, ATTEMPTS_KEPT, sid, errorText],
     )) as [string, number?, number?];
     if (reply[0] === 'retry') return { kind: 'retry', headAttempts: Number(reply[1]), epoch: Number(reply[2]) };
@@ -101,7 +185,7 @@ export class OutboxStore {
 
   /** Ends a slice with work left; returns the epoch of the follow-up job, or null if ownership was lost. */
   async yieldDrain(sid: number, token: string): Promise<number | null> {
-    const reply = await runScript(this.redis, 'yieldDrain', [this.keys.state(sid), this.keys.scheduled], [token, Date.now(), sid]);
+    const reply = await runScript(this.redis, 'yieldDrain', [this.keys.state(sid)], [token, Date.now(), sid]);
     return typeof reply === 'number' ? reply : null;
   }
 
@@ -110,7 +194,7 @@ export class OutboxStore {
     const k = this.keys;
     const reply = (await runScript(
       this.redis, 'skipHead',
-      [k.school(sid), k.state(sid), k.outbox(sid), k.scheduled],
+      [k.school(sid), k.state(sid), k.outbox(sid)],
       [Date.now(), this.retentionS, sid, k.eventPrefix(sid), expectedId],
     )) as [string, string?, (number | null)?];
     if (reply[0] === 'empty') return { kind: 'empty' };
@@ -123,7 +207,7 @@ export class OutboxStore {
     const k = this.keys;
     const reply = (await runScript(
       this.redis, 'requeueEvents',
-      [k.school(sid), k.state(sid), k.outbox(sid), k.scheduled],
+      [k.school(sid), k.state(sid), k.outbox(sid)],
       [Date.now(), sid, k.eventPrefix(sid), ...ids],
     )) as [number, number | null];
     return { requeued: reply[0], wakeEpoch: typeof reply[1] === 'number' ? reply[1] : null };

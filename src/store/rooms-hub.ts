@@ -1,4 +1,6 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import { createSubscriber } from '../lib/redis.js';
 import type { Keys } from './keys.js';
 
 export type RoomListener = (message: string) => void;
@@ -13,7 +15,7 @@ export class RoomHub {
   private readonly channelRoom = new Map<string, string>();
 
   constructor(
-    private readonly redisUrl: string,
+    private readonly redisConfig: Pick<Config, 'redisUrl' | 'redisClusterNodes'>,
     private readonly keys: Keys,
     private readonly onError: (error: Error) => void,
   ) {}
@@ -21,7 +23,7 @@ export class RoomHub {
   private connection(): Redis {
     if (!this.subscriber) {
       // No ready check: its INFO would collide with SUBSCRIBEs queued while connecting.
-      const sub = new Redis(this.redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: true, enableReadyCheck: false, retryStrategy: (n) => Math.min(n * 200, 2000) });
+      const sub = createSubscriber(this.redisConfig);
       sub.on('error', this.onError);
       sub.on('message', (channel: string, message: string) => {
         const roomId = this.channelRoom.get(channel);

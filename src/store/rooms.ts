@@ -17,7 +17,7 @@ export interface RoomSnapshot {
   members: Map<number, Member>;
 }
 
-export type CommitResult = { kind: 'ok'; ver: number; seq: number } | { kind: 'conflict' } | { kind: 'taken'; roomId: string };
+export type CommitResult = { kind: 'ok'; ver: number; seq: number } | { kind: 'conflict' };
 export type DestroyResult = 'destroyed' | 'gone' | 'stale' | 'pending';
 
 /** How a member's heartbeat entry changes with a commit. */
@@ -25,7 +25,21 @@ export type HeartbeatChange = 'add' | 'remove' | 'keep';
 
 const parseMember = (json: string): Member | undefined => (json ? (JSON.parse(json) as Member) : undefined);
 
-/** Rooms in Redis: versioned snapshots and commits, replay buffer, heartbeats, relay queue. */
+/** The snapshot of a room that does not exist (yet). */
+export function emptySnapshot(): RoomSnapshot {
+  return { ver: '', room: undefined, byUuid: undefined, host: undefined, banUntilMs: 0, members: new Map() };
+}
+
+/**
+ * Rooms in Redis: versioned snapshots and commits, replay buffer, heartbeats, relay queue.
+ *
+ * Cluster-safe: each script touches only the keys of one room (hash tag `{r<roomId>}`). The global
+ * keys (heartbeats, roomUuid index, rooms to relay) are written by single-key commands before or
+ * after it, in the order that leaves, after a crash between any two steps, only what a sweep
+ * repairs: a heartbeat of a user who is not online (heartbeat sweep), a room to relay with nothing
+ * to relay (relay sweep), an index entry naming a room that does not exist (the next entry
+ * replaces it; the room reconciler deletes it).
+ */
 export class RoomStore {
   constructor(
     private readonly redis: Redis,
@@ -54,26 +68,96 @@ export class RoomStore {
     };
   }
 
-  /** Commits a plan if the room is still at `ver` ('0': creates it, claiming its roomUuid). */
+  /** The keys room-commit and room-destroy take: all of the room's own keys. */
+  private allRoomKeys(roomId: string): string[] {
+    const k = this.keys;
+    return [...this.roomKeys(roomId), k.roomBuffer(roomId), k.roomRelay(roomId), k.roomClaim(roomId)];
+  }
+
+  /**
+   * Commits a plan if the room is still at `ver` ('0': creates it; its roomUuid must have been
+   * claimed with claimRoomUuid). Heartbeats and the set of rooms to relay are updated around it.
+   */
   async commit(ver: string, plan: Plan, heartbeats: Map<number, HeartbeatChange>, nowMs: number): Promise<CommitResult> {
     const { room } = plan;
     const k = this.keys;
-    const keys = [
-      ...this.roomKeys(room.roomId), k.roomBuffer(room.roomId), k.roomRelay(room.roomId), k.roomHeartbeats,
-      k.roomIndex(room.appId, room.roomUuid), k.roomRelayPending,
-    ];
     const linked = room.sid !== null && room.classId !== null;
+    const relayWork = linked && plan.notices.length > 0;
+    const added = plan.members.filter((m) => heartbeats.get(m.userId) === 'add').map((m) => m.userId);
+    const removed = plan.members.filter((m) => heartbeats.get(m.userId) === 'remove').map((m) => m.userId);
+    // Before: a heartbeat for a user about to come online, so no crash leaves an online user the
+    // heartbeat sweep cannot see (if the commit fails, the sweep drops the entry: user not online);
+    // the room into the set to relay, so a crash after the commit still leaves a wake-up (if the
+    // commit fails, the relay sweep finds nothing to relay and drops it).
+    await Promise.all([this.addHeartbeats(room.roomId, added, nowMs), relayWork ? this.redis.sadd(k.roomRelayPending, room.roomId) : undefined]);
     const args: (string | number)[] = [
-      ver, JSON.stringify(room), room.roomId, nowMs, this.bufferSize, k.roomChannel(room.roomId), linked ? '1' : '0',
+      ver, JSON.stringify(room), nowMs, this.bufferSize, k.roomChannel(room.roomId), linked ? '1' : '0',
       plan.ban?.userUuid ?? '', plan.ban?.untilMs ?? 0, plan.members.length,
     ];
-    for (const m of plan.members) args.push(m.userId, m.userUuid, JSON.stringify(m), heartbeats.get(m.userId) ?? 'keep');
+    for (const m of plan.members) args.push(m.userId, m.userUuid, JSON.stringify(m));
     args.push(plan.notices.length);
     for (const n of plan.notices) args.push(n.cmd, JSON.stringify(n.data));
-    const reply = (await runScript(this.redis, 'roomCommit', keys, args)) as [string, ...(string | number)[]];
-    if (reply[0] === 'ok') return { kind: 'ok', ver: Number(reply[1]), seq: Number(reply[2]) };
-    if (reply[0] === 'taken') return { kind: 'taken', roomId: String(reply[1]) };
-    return { kind: 'conflict' };
+    const reply = (await runScript(this.redis, 'roomCommit', this.allRoomKeys(room.roomId), args)) as [string, ...(string | number)[]];
+    if (reply[0] !== 'ok') return { kind: 'conflict' };
+    // After: heartbeats of users who left go (a crash before leaves an entry of a user not online,
+    // which the sweep drops). Added heartbeats and the room to relay are written again, as a
+    // concurrent exit's removal or relay release may have undone the writes before the commit.
+    await Promise.all([
+      this.addHeartbeats(room.roomId, added, nowMs), this.removeHeartbeats(room.roomId, removed, nowMs),
+      relayWork ? this.redis.sadd(k.roomRelayPending, room.roomId) : undefined,
+    ]);
+    return { kind: 'ok', ver: Number(reply[1]), seq: Number(reply[2]) };
+  }
+
+  private async addHeartbeats(roomId: string, userIds: number[], nowMs: number): Promise<void> {
+    if (userIds.length === 0) return;
+    await this.redis.zadd(this.keys.roomHeartbeats, 'GT', ...userIds.flatMap((id) => [nowMs, `${roomId}/${id}`]));
+  }
+
+  /**
+   * Drops heartbeat entries of users who left, then looks at them again: one who came back online
+   * meanwhile (another process's entry commit, whose own heartbeat write the removal may have
+   * undone) gets an entry again.
+   */
+  private async removeHeartbeats(roomId: string, userIds: number[], nowMs: number): Promise<void> {
+    if (userIds.length === 0) return;
+    await this.redis.zrem(this.keys.roomHeartbeats, ...userIds.map((id) => `${roomId}/${id}`));
+    const records = await this.redis.hmget(this.keys.roomUsers(roomId), ...userIds.map(String));
+    const back = records.map((r) => parseMember(r ?? '')).filter((m): m is Member => m?.online === true);
+    if (back.length > 0) await this.redis.zadd(this.keys.roomHeartbeats, 'NX', ...back.flatMap((m) => [nowMs, `${roomId}/${m.userId}`]));
+  }
+
+  /**
+   * Claims a roomUuid for a new room: first the room's creation claim (for claimMs), then the index
+   * entry, compare-and-set from `replaces` ('' = no entry; else the roomId of a room that does not
+   * exist). The create commit needs the claim, so a creator too slow to commit before the claim
+   * expired can never create a room the index no longer names. False: someone else was faster.
+   */
+  async claimRoomUuid(appId: string, roomUuid: string, replaces: string, roomId: string, claimMs: number): Promise<boolean> {
+    await this.redis.set(this.keys.roomClaim(roomId), '1', 'PX', claimMs);
+    if (await this.swapIndex(this.keys.roomIndex(appId, roomUuid), replaces, roomId)) return true;
+    await this.redis.del(this.keys.roomClaim(roomId)); // this roomId will never be indexed
+    return false;
+  }
+
+  /** True while a new room's creation claim is held: the index may name it before it exists. */
+  async creating(roomId: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.roomClaim(roomId))) === 1;
+  }
+
+  private async swapIndex(indexKey: string, from: string, to: string): Promise<boolean> {
+    return Number(await runScript(this.redis, 'roomIndexSwap', [indexKey], [from, to])) === 1;
+  }
+
+  /**
+   * Deletes an index entry naming a room that does not exist and is not being created (a crash
+   * between a destruction and the index update). The claim is checked before the room: a room
+   * created before its claim ended is then seen. False when the entry is still in use.
+   */
+  async dropStaleIndex(indexKey: string, roomId: string): Promise<boolean> {
+    if (await this.creating(roomId)) return false;
+    if (await this.redis.exists(this.keys.room(roomId))) return false;
+    return this.swapIndex(indexKey, roomId, '');
   }
 
   /** The live room of a roomUuid, if any. */
@@ -84,8 +168,18 @@ export class RoomStore {
   /** Destroys a room: planned (`life`: only if still empty and nobody entered since) or at once. */
   async destroy(room: Pick<RoomDoc, 'roomId' | 'appId' | 'roomUuid'>, life: number | undefined): Promise<DestroyResult> {
     const k = this.keys;
-    const keys = [...this.roomKeys(room.roomId), k.roomBuffer(room.roomId), k.roomRelay(room.roomId), k.roomHeartbeats, k.roomIndex(room.appId, room.roomUuid), k.roomRelayPending];
-    return (await runScript(this.redis, 'roomDestroy', keys, [room.roomId, life === undefined ? '' : life])) as DestroyResult;
+    const [result, ...userIds] = (await runScript(this.redis, 'roomDestroy', this.allRoomKeys(room.roomId), [life === undefined ? '' : life])) as [DestroyResult, ...string[]];
+    if (result !== 'destroyed') return result;
+    // After the room's keys are gone, its global traces; a crash in between leaves heartbeats of a
+    // missing room (heartbeat sweep), a room to relay with nothing to relay (relay sweep) and an
+    // index entry naming a missing room (replaced by the next entry, dropped by the reconciler).
+    const members = userIds.map((id) => `${room.roomId}/${id}`);
+    await Promise.all([
+      members.length > 0 ? this.redis.zrem(k.roomHeartbeats, ...members) : undefined,
+      this.redis.srem(k.roomRelayPending, room.roomId),
+      this.swapIndex(k.roomIndex(room.appId, room.roomUuid), room.roomId, ''),
+    ]);
+    return result;
   }
 
   /** Records a heartbeat of an online user (no-op for a user who is not online). */
@@ -108,10 +202,13 @@ export class RoomStore {
     return score === null ? undefined : Number(score);
   }
 
-  /** Drops a heartbeat entry left behind (room gone, user already out) if not refreshed since. */
-  async forgetHeartbeat(roomId: string, userId: number, cutoffMs: number): Promise<void> {
+  /**
+   * Drops a heartbeat entry left behind (room gone, user not online: a crash between a commit and
+   * its heartbeat update, or a commit that failed) if not refreshed since.
+   */
+  async forgetHeartbeat(roomId: string, userId: number, cutoffMs: number, nowMs = Date.now()): Promise<void> {
     const seen = await this.lastSeen(roomId, userId);
-    if (seen !== undefined && seen < cutoffMs) await this.redis.zrem(this.keys.roomHeartbeats, `${roomId}/${userId}`);
+    if (seen !== undefined && seen < cutoffMs) await this.removeHeartbeats(roomId, [userId], nowMs);
   }
 
   /** Buffered notifications with seq > afterSeq (as broadcast, JSON), oldest first. */
@@ -138,7 +235,18 @@ export class RoomStore {
   /** Releases the relay lock; returns how many notifications are still waiting. */
   async releaseRelay(roomId: string, token: string): Promise<number> {
     const k = this.keys;
-    return Number(await runScript(this.redis, 'roomRelayRelease', [k.roomRelayLock(roomId), k.roomRelay(roomId), k.roomRelayPending], [token, roomId]));
+    let left = Number(await runScript(this.redis, 'roomRelayRelease', [k.roomRelayLock(roomId), k.roomRelay(roomId)], [token]));
+    if (left === 0) {
+      // Out of the set of rooms to relay, then a second look: work queued before this look is seen
+      // here and the room goes back in; a commit that queues after it adds the room itself (after
+      // its commit), so no wake-up is lost. A crash in between can only drop the room for work
+      // whose committer is about to relay it itself (relayRoom after every commit that queues).
+      await this.redis.srem(k.roomRelayPending, roomId);
+      left = await this.redis.llen(k.roomRelay(roomId));
+    }
+    // Work left: the room is (again) in the set, even if the commit that queued it died before adding it.
+    if (left > 0) await this.redis.sadd(k.roomRelayPending, roomId);
+    return left;
   }
 
   /** Rooms with notifications waiting to be relayed (a crashed process left them). */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { generateSecret, hashCredential } from '../domain/signing.js';
+import { nodeFor } from '../lib/redis.js';
 import type { Keys } from './keys.js';
 import { runScript } from './scripts.js';
 
@@ -74,12 +75,14 @@ export class SchoolStore {
       sid: input.sid, name: input.name, url: input.endpointUrl, subs: encodeSubs(input.subscriptions),
       status: 'pending', lastError: '', secret, apiKeyHash, createdAt: now, updatedAt: now, verifyId: '', verified: '0',
     };
-    const created = await runScript(
-      this.redis, 'createSchool',
-      [this.keys.school(input.sid), this.keys.schools, this.keys.schoolApiKey(apiKeyHash)],
-      [input.sid, now, ...Object.entries(fields).flat()],
-    );
-    if (created !== 1) return undefined;
+    // Indexes first (single-key commands: each may live on another cluster node), then the school.
+    await this.redis.set(this.keys.schoolApiKey(apiKeyHash), input.sid);
+    await this.redis.zadd(this.keys.schools, input.sid, String(input.sid));
+    const created = await runScript(this.redis, 'createSchool', [this.keys.school(input.sid)], [input.sid, now, ...Object.entries(fields).flat()]);
+    if (created !== 1) {
+      await this.redis.del(this.keys.schoolApiKey(apiKeyHash));
+      return undefined;
+    }
     const school = parse(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, String(v)]))) as SchoolWithSecret;
     return { school, secret, apiKey };
   }
@@ -90,10 +93,9 @@ export class SchoolStore {
 
   async list(): Promise<SchoolWithSecret[]> {
     const sids = await this.redis.zrange(this.keys.schools, 0, -1);
-    const pipeline = this.redis.pipeline();
-    for (const sid of sids) pipeline.hgetall(this.keys.school(Number(sid)));
-    const rows = (await pipeline.exec()) ?? [];
-    return rows.flatMap(([, h]) => parse((h ?? {}) as Record<string, string>) ?? []);
+    // One command per school (schools live in different cluster slots); sent without waiting.
+    const rows = await Promise.all(sids.map((sid) => this.redis.hgetall(this.keys.school(Number(sid)))));
+    return rows.flatMap((h) => parse(h) ?? []);
   }
 
   /** Changes name, endpoint or subscriptions; the caller re-verifies when the endpoint changed. */
@@ -112,13 +114,18 @@ export class SchoolStore {
   async delete(sid: number): Promise<boolean> {
     const school = await this.redis.hget(this.keys.school(sid), 'apiKeyHash');
     if (school === null) return false;
+    // Out of the indexes first, so nothing finds a half-deleted school.
+    await this.redis.zrem(this.keys.schools, String(sid));
+    await this.redis.zrem(this.keys.logActivity, String(sid));
+    await this.redis.del(this.keys.schoolApiKey(school));
+    // All of a school's keys share one slot, so on a cluster one node holds them all.
+    const node = nodeFor(this.redis, this.keys.school(sid));
     let cursor = '0';
     do {
-      const [next, found] = await this.redis.scan(cursor, 'MATCH', `${this.keys.tag(sid)}:*`, 'COUNT', 1000);
-      if (found.length > 0) await this.redis.unlink(...found);
+      const [next, found] = await node.scan(cursor, 'MATCH', `${this.keys.tag(sid)}:*`, 'COUNT', 1000);
+      if (found.length > 0) await node.unlink(...found);
       cursor = next;
     } while (cursor !== '0');
-    await this.redis.multi().zrem(this.keys.schools, String(sid)).zrem(this.keys.scheduled, String(sid)).del(this.keys.schoolApiKey(school)).exec();
     return true;
   }
 
@@ -136,7 +143,10 @@ export class SchoolStore {
     if (oldHash === null) return undefined;
     const apiKey = `sk_${randomBytes(24).toString('base64url')}`;
     const hash = hashCredential(apiKey);
-    await this.redis.multi().del(this.keys.schoolApiKey(oldHash)).set(this.keys.schoolApiKey(hash), sid).hset(this.keys.school(sid), 'apiKeyHash', hash).exec();
+    // The new key works before the old one stops (separate keys: no transaction on a cluster).
+    await this.redis.set(this.keys.schoolApiKey(hash), sid);
+    await this.redis.hset(this.keys.school(sid), 'apiKeyHash', hash);
+    await this.redis.del(this.keys.schoolApiKey(oldHash));
     return apiKey;
   }
 
@@ -146,7 +156,7 @@ export class SchoolStore {
     return sid === null ? undefined : Number(sid);
   }
 
-  /** pause | resume | verifying | verified | unverified: see set-school-status-4.lua. */
+  /** pause | resume | verifying | verified | unverified: see set-school-status-3.lua. */
   async changeStatus(
     sid: number,
     action: 'pause' | 'resume' | 'verifying' | 'verified' | 'unverified',
@@ -156,7 +166,7 @@ export class SchoolStore {
     const k = this.keys;
     const reply = (await runScript(
       this.redis, 'setSchoolStatus',
-      [k.school(sid), k.state(sid), k.outbox(sid), k.scheduled],
+      [k.school(sid), k.state(sid), k.outbox(sid)],
       [action, Date.now(), sid, verifyId, errorText],
     )) as [string, string?, (number | null)?];
     if (reply[0] !== 'ok') return { kind: reply[0] as 'missing' | 'stale' | 'not_paused' | 'verify' };

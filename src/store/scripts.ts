@@ -6,20 +6,21 @@ const LUA_DIR = new URL('./lua/', import.meta.url);
 
 /** Script names as files: `<name>-<number of keys>.lua` in ./lua. */
 export const SCRIPT_FILES = {
-  ingestEvents: 'ingest-events-0.lua',
-  fetchHead: 'fetch-head-4.lua',
-  settleHead: 'settle-head-7.lua',
-  yieldDrain: 'yield-drain-2.lua',
-  skipHead: 'skip-head-4.lua',
-  requeueEvents: 'requeue-events-4.lua',
-  setSchoolStatus: 'set-school-status-4.lua',
-  createSchool: 'create-school-3.lua',
-  settleSummary: 'settle-summary-3.lua',
+  ingestEvents: 'ingest-events-1.lua',
+  fetchHead: 'fetch-head-3.lua',
+  settleHead: 'settle-head-5.lua',
+  yieldDrain: 'yield-drain-1.lua',
+  skipHead: 'skip-head-3.lua',
+  requeueEvents: 'requeue-events-3.lua',
+  setSchoolStatus: 'set-school-status-3.lua',
+  createSchool: 'create-school-1.lua',
+  settleSummary: 'settle-summary-2.lua',
   rateLimit: 'rate-limit-1.lua',
   roomLoad: 'room-load-4.lua',
-  roomCommit: 'room-commit-9.lua',
-  roomDestroy: 'room-destroy-9.lua',
-  roomRelayRelease: 'room-relay-release-3.lua',
+  roomCommit: 'room-commit-7.lua',
+  roomDestroy: 'room-destroy-7.lua',
+  roomRelayRelease: 'room-relay-release-2.lua',
+  roomIndexSwap: 'room-index-swap-1.lua',
 } as const;
 
 export type ScriptName = keyof typeof SCRIPT_FILES;

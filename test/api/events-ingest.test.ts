@@ -1,17 +1,10 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admin, createApp, createHarness, createSchool, handsUp, type Harness } from '../helpers/harness.js';
+import { admin, createApp, createHarness, createSchool, handsUp, keysUnder, type Harness } from '../helpers/harness.js';
 
 /** Counts every key under the harness prefix: proof that a rejected request wrote nothing. */
 async function keyCount(h: Harness): Promise<number> {
-  let count = 0;
-  let cursor = '0';
-  do {
-    const [next, keys] = await h.deps.redis.scan(cursor, 'MATCH', `${h.prefix}:*`, 'COUNT', 1000);
-    count += keys.length;
-    cursor = next;
-  } while (cursor !== '0');
-  return count;
+  return (await keysUnder(h.deps.redis, h.prefix)).length;
 }
 
 describe('POST /v1/events', () => {

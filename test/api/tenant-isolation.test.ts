@@ -463,11 +463,14 @@ describe('tenant isolation: every route × every foreign credential', () => {
     expect(codeOf(wrongApp)).toBe(10006);
   });
 
-  it("an event id another app used is refused without naming that app or its school", async () => {
+  it("an event id another app used in its own school neither collides nor reveals anything", async () => {
+    // Ids are scoped per school: A's event with B's id is A's own event, and B's stays untouched.
     const res = await request(h.app).post('/v1/events').set({ Authorization: basic(a.appId, a.appSecret) })
-      .send({ id: 'ev-b-zq7x-client-id', type: 'hands_up', sid: SID_A, classId: CLASS_A, uid: 1, up: true }).expect(409);
-    expect(codeOf(res)).toBe('id_taken');
+      .send({ id: 'ev-b-zq7x-client-id', type: 'hands_up', sid: SID_A, classId: CLASS_A, uid: 1, up: true }).expect(202);
+    expect(res.body).toEqual({ accepted: ['ev-b-zq7x-client-id'], duplicates: [] });
     expect(leaksIn(res, 'ev-b-zq7x-client-id')).toEqual([]);
+    const mine = await request(h.app).get('/v1/events/ev-b-zq7x-client-id').set({ Authorization: `Bearer ${a.apiKey}` }).expect(200);
+    expect(mine.body.sid).toBe(SID_A);
   });
 
   it('leaves B exactly as it was after every probe', async () => {

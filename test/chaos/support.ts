@@ -32,7 +32,7 @@ function track(child: ChildProcess): Proc {
 /** The environment of a classbell child: test mode, private endpoints allowed, no metrics port. */
 export function classbellEnv(keyPrefix: string, redisUrl: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    NODE_ENV: 'test', REDIS_URL: redisUrl, ADMIN_TOKEN, KEY_PREFIX: keyPrefix, ALLOW_PRIVATE_ENDPOINTS: 'true',
+    NODE_ENV: 'test', REDIS_URL: redisUrl, ...(process.env.REDIS_CLUSTER_NODES ? { REDIS_CLUSTER_NODES: process.env.REDIS_CLUSTER_NODES } : {}), ADMIN_TOKEN, KEY_PREFIX: keyPrefix, ALLOW_PRIVATE_ENDPOINTS: 'true',
     LOG_LEVEL: 'error', METRICS_PORT: '0', JOB_LOCK_MS: '2000', ...extra,
   };
 }

@@ -1,15 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import request from 'supertest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createDeps, type Deps } from '../../src/deps.js';
 import { createLogger } from '../../src/lib/logger.js';
-import { waitReady } from '../../src/lib/redis.js';
+import { createRedis, masters, waitReady } from '../../src/lib/redis.js';
 import { startWorkers, type RunningWorkers } from '../../workers/main.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Set (host:port,…) to run the suite against a Redis Cluster: `npm run test:cluster`. */
+export const REDIS_CLUSTER_NODES = process.env.REDIS_CLUSTER_NODES ?? '';
+const redisEnv: Record<string, string> = REDIS_CLUSTER_NODES ? { REDIS_URL, REDIS_CLUSTER_NODES } : { REDIS_URL };
+
+/** A plain client of the Redis (or cluster) the tests use. */
+export function testRedis(): Redis {
+  return createRedis(loadConfig({ NODE_ENV: 'test', ADMIN_TOKEN, ...redisEnv }), { enableOfflineQueue: true, maxRetriesPerRequest: 3 });
+}
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 
@@ -20,7 +28,7 @@ export function uniquePrefix(name: string): string {
 
 export function testConfig(prefix: string, env: Record<string, string> = {}): Readonly<Config> {
   return loadConfig({
-    NODE_ENV: 'test', REDIS_URL, ADMIN_TOKEN, KEY_PREFIX: prefix, ALLOW_PRIVATE_ENDPOINTS: 'true',
+    NODE_ENV: 'test', ...redisEnv, ADMIN_TOKEN, KEY_PREFIX: prefix, ALLOW_PRIVATE_ENDPOINTS: 'true',
     RETRY_SCHEDULE: '50ms,100ms,200ms', DELIVERY_TIMEOUT_MS: '2000', LOG_LEVEL: 'error',
     // Tests send many bad credentials on purpose; test/api/rate-limits.test.ts turns the limit on.
     AUTH_FAILURE_LIMIT: '0', ...env,
@@ -37,15 +45,33 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** Every key under a prefix, sorted (all masters of a cluster are scanned). */
+export async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for (const node of masters(redis)) {
+    let cursor = '0';
+    do {
+      const [next, found] = await node.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      keys.push(...found);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+  return keys.sort();
+}
+
 /** Deletes every key under a prefix (BullMQ's too). */
 export async function dropPrefix(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    if (keys.length) await redis.unlink(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  const redis = testRedis();
+  await waitReady(redis);
+  for (const node of masters(redis)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      // One key per UNLINK: on a cluster, keys of different slots cannot share a command.
+      await Promise.all(keys.map((key) => node.unlink(key)));
+      cursor = next;
+    } while (cursor !== '0');
+  }
   redis.disconnect();
 }
 

@@ -4,30 +4,28 @@
 --          current one is stale and exits without pushing
 --   owner  random token of the drainer currently pushing; every write checks it
 --   phase  idle | queued | draining | retry_wait
+--   at     when (ms) sched/phase last changed: the reconciler looks for jobs lost long ago
 
 -- Schedules a drain when the school is active, has queued events and none is scheduled.
 -- Returns the new epoch (the caller adds job "d-<sid>-<epoch>") or false.
-local function wake(schoolKey, stateKey, outboxKey, schedKey, sid, nowMs)
+local function wake(schoolKey, stateKey, outboxKey, nowMs)
   if redis.call('HGET', schoolKey, 'status') ~= 'active' then return false end
   if redis.call('HGET', stateKey, 'sched') == '1' then return false end
   if redis.call('LLEN', outboxKey) == 0 then return false end
   local epoch = redis.call('HINCRBY', stateKey, 'epoch', 1)
-  redis.call('HSET', stateKey, 'sched', '1', 'phase', 'queued', 'owner', '')
-  redis.call('ZADD', schedKey, nowMs, sid)
+  redis.call('HSET', stateKey, 'sched', '1', 'phase', 'queued', 'owner', '', 'at', nowMs)
   return epoch
 end
 
 -- The school has nothing to push (or may not receive): no drain job exists any more.
-local function release(stateKey, schedKey, sid)
-  redis.call('HSET', stateKey, 'sched', '0', 'phase', 'idle', 'owner', '')
-  redis.call('ZREM', schedKey, sid)
+local function release(stateKey, nowMs)
+  redis.call('HSET', stateKey, 'sched', '0', 'phase', 'idle', 'owner', '', 'at', nowMs)
 end
 
 -- Hands the school to a new drain job (yield for fairness, or wait for a retry).
-local function reschedule(stateKey, schedKey, sid, phase, nowMs)
+local function reschedule(stateKey, phase, nowMs)
   local epoch = redis.call('HINCRBY', stateKey, 'epoch', 1)
-  redis.call('HSET', stateKey, 'sched', '1', 'phase', phase, 'owner', '')
-  redis.call('ZADD', schedKey, nowMs, sid)
+  redis.call('HSET', stateKey, 'sched', '1', 'phase', phase, 'owner', '', 'at', nowMs)
   return epoch
 end
 

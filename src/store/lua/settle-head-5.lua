@@ -2,8 +2,7 @@
   Records the outcome of pushing the head event. On "delivered" the head is popped; on a failure
   it stays at the head and the school is handed to a delayed retry job.
   KEYS[1] school hash  KEYS[2] state hash  KEYS[3] outbox list  KEYS[4] event hash
-  KEYS[5] scheduled zset  KEYS[6] the event's idempotency index key (may not exist)
-  KEYS[7] per-minute delivery counters (a ring of 60 fields "minute % 60" → "minute:count")
+  KEYS[5] per-minute delivery counters (a ring of 60 fields "minute % 60" → "minute:count")
   ARGV[1] owner token  ARGV[2] event id  ARGV[3] now (ms)  ARGV[4] attempt JSON
   ARGV[5] outcome  ARGV[6] retention (s)  ARGV[7] attempts kept per event  ARGV[8] sid
   ARGV[9] error text (failures)
@@ -44,23 +43,22 @@ if outcome == 'delivered' then
     -- Still queued again later (redeliver/replay)? Then it must outlive its retention.
     if q <= 0 then
       redis.call('EXPIRE', KEYS[4], retentionS)
-      redis.call('EXPIRE', KEYS[6], retentionS)
     end
   end
   redis.call('HINCRBY', KEYS[2], 'delivered', 1)
   local minute = math.floor(nowMs / 60000)
   local slot = minute % 60
-  local current = redis.call('HGET', KEYS[7], slot)
+  local current = redis.call('HGET', KEYS[5], slot)
   local count = 1
   if current then
     local at, c = string.match(current, '^(%d+):(%d+)$')
     if tonumber(at) == minute then count = tonumber(c) + 1 end
   end
-  redis.call('HSET', KEYS[7], slot, minute .. ':' .. count)
-  if count == 1 then redis.call('EXPIRE', KEYS[7], 7200) end
+  redis.call('HSET', KEYS[5], slot, minute .. ':' .. count)
+  if count == 1 then redis.call('EXPIRE', KEYS[5], 7200) end
   redis.call('HSET', KEYS[2], 'lastDeliveredAt', nowMs, 'headAttempts', 0, 'headFailingSince', '')
   if redis.call('HGET', KEYS[1], 'status') ~= 'active' then
-    release(KEYS[2], KEYS[5], sid)
+    release(KEYS[2], nowMs)
     return {'held'}
   end
   return {'ok'}
@@ -73,5 +71,5 @@ local headAttempts = redis.call('HINCRBY', KEYS[2], 'headAttempts', 1)
 local since = redis.call('HGET', KEYS[2], 'headFailingSince')
 if not since or since == '' then redis.call('HSET', KEYS[2], 'headFailingSince', nowMs) end
 redis.call('HSET', KEYS[2], 'lastError', errorText, 'lastErrorAt', nowMs)
-local epoch = reschedule(KEYS[2], KEYS[5], sid, 'retry_wait', nowMs)
+local epoch = reschedule(KEYS[2], 'retry_wait', nowMs)
 return {'retry', headAttempts, epoch}

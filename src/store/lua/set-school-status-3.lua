@@ -1,7 +1,7 @@
 --[[
   Every change of a school's status goes through here, so the drain is woken exactly when the
   school becomes active with events waiting.
-  KEYS[1] school hash  KEYS[2] state hash  KEYS[3] outbox list  KEYS[4] scheduled zset
+  KEYS[1] school hash  KEYS[2] state hash  KEYS[3] outbox list
   ARGV[1] action: "pause" | "resume" | "verifying" | "verified" | "unverified"
   ARGV[2] now (ms)  ARGV[3] sid  ARGV[4] verification id (verifying/verified/unverified)
   ARGV[5] error text (unverified)
@@ -26,7 +26,7 @@ elseif action == 'resume' then
     return {'verify'}
   end
   redis.call('HSET', KEYS[1], 'status', 'active', 'updatedAt', nowMs)
-  return {'ok', 'active', wake(KEYS[1], KEYS[2], KEYS[3], KEYS[4], sid, nowMs)}
+  return {'ok', 'active', wake(KEYS[1], KEYS[2], KEYS[3], nowMs)}
 elseif action == 'verifying' then
   redis.call('HSET', KEYS[1], 'verifyId', verifyId, 'verified', '0', 'updatedAt', nowMs)
   if status ~= 'paused' then redis.call('HSET', KEYS[1], 'status', 'pending') end
@@ -38,7 +38,7 @@ if action == 'verified' then
   redis.call('HSET', KEYS[1], 'verified', '1', 'lastError', '', 'verifiedAt', nowMs)
   if status == 'paused' then return {'ok', 'paused', false} end
   redis.call('HSET', KEYS[1], 'status', 'active')
-  return {'ok', 'active', wake(KEYS[1], KEYS[2], KEYS[3], KEYS[4], sid, nowMs)}
+  return {'ok', 'active', wake(KEYS[1], KEYS[2], KEYS[3], nowMs)}
 end
 redis.call('HSET', KEYS[1], 'verified', '0', 'lastError', errorText)
 if status == 'paused' then return {'ok', 'paused', false} end

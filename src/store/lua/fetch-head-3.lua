@@ -1,6 +1,6 @@
 --[[
   Starts (claim) or continues (next) a drain slice: returns the first events of the outbox.
-  KEYS[1] school hash   KEYS[2] state hash   KEYS[3] outbox list   KEYS[4] scheduled zset
+  KEYS[1] school hash   KEYS[2] state hash   KEYS[3] outbox list
   ARGV[1] mode "claim" | "next"   ARGV[2] epoch (claim) or owner token (next)
   ARGV[3] new owner token (claim)  ARGV[4] batch size  ARGV[5] now (ms)  ARGV[6] sid
   ARGV[7] event key prefix ("<prefix>:{s<sid>}:e:")
@@ -18,20 +18,19 @@ if mode == 'claim' then
   if redis.call('HGET', KEYS[2], 'epoch') ~= check or redis.call('HGET', KEYS[2], 'sched') ~= '1' then
     return {'stale'}
   end
-  redis.call('HSET', KEYS[2], 'owner', token, 'phase', 'draining')
-  redis.call('ZADD', KEYS[4], nowMs, sid)
+  redis.call('HSET', KEYS[2], 'owner', token, 'phase', 'draining', 'at', nowMs)
 elseif redis.call('HGET', KEYS[2], 'owner') ~= check then
   return {'stale'}
 end
 
 local school = redis.call('HMGET', KEYS[1], 'status', 'url', 'secret')
 if school[1] ~= 'active' then
-  release(KEYS[2], KEYS[4], sid)
+  release(KEYS[2], nowMs)
   return {'held'}
 end
 local ids = redis.call('LRANGE', KEYS[3], 0, batch - 1)
 if #ids == 0 then
-  release(KEYS[2], KEYS[4], sid)
+  release(KEYS[2], nowMs)
   return {'idle'}
 end
 local out = {'ok', school[2], school[3]}

@@ -1,6 +1,6 @@
 --[[
   Operator action: removes the head event of a school (recorded as skipped) so the next one can go.
-  KEYS[1] school hash  KEYS[2] state hash  KEYS[3] outbox list  KEYS[4] scheduled zset
+  KEYS[1] school hash  KEYS[2] state hash  KEYS[3] outbox list
   ARGV[1] now (ms)  ARGV[2] retention (s)  ARGV[3] sid  ARGV[4] event key prefix
   ARGV[5] expected head id, or "" for whatever is at the head
   Returns {"empty"}, {"moved", headId} (the head is not the expected one), or
@@ -26,9 +26,9 @@ local phase = redis.call('HGET', KEYS[2], 'phase')
 if phase == 'retry_wait' then
   -- The delayed retry job becomes stale; the next event goes now.
   if redis.call('LLEN', KEYS[3]) > 0 and redis.call('HGET', KEYS[1], 'status') == 'active' then
-    epoch = reschedule(KEYS[2], KEYS[4], sid, 'queued', nowMs)
+    epoch = reschedule(KEYS[2], 'queued', nowMs)
   end
 elseif redis.call('HGET', KEYS[2], 'sched') ~= '1' then
-  epoch = wake(KEYS[1], KEYS[2], KEYS[3], KEYS[4], sid, nowMs)
+  epoch = wake(KEYS[1], KEYS[2], KEYS[3], nowMs)
 end
 return {'ok', head, epoch}

@@ -1,7 +1,7 @@
 --[[
   Operator action (redeliver one event, replay a range): appends already-settled events to the
   tail of the school's outbox, in the order given, and wakes the drain.
-  KEYS[1] school hash  KEYS[2] state hash  KEYS[3] outbox list  KEYS[4] scheduled zset
+  KEYS[1] school hash  KEYS[2] state hash  KEYS[3] outbox list
   ARGV[1] now (ms)  ARGV[2] sid  ARGV[3] event key prefix  ARGV[4..] event ids
   Events that are gone, still queued (pending/failing) or never subscribed are left out.
   Returns {requeued count, epoch|false}
@@ -21,4 +21,4 @@ for i = 4, #ARGV do
     count = count + 1
   end
 end
-return {count, wake(KEYS[1], KEYS[2], KEYS[3], KEYS[4], sid, nowMs)}
+return {count, wake(KEYS[1], KEYS[2], KEYS[3], nowMs)}

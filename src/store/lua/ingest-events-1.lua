@@ -1,0 +1,128 @@
+#!lua flags=allow-cross-slot-keys
+--[[
+  Accepts the events of one app's batch whose schools live on this Redis node (on a single Redis,
+  the whole batch; on a cluster, the caller splits the batch by node: the flag above lets one
+  script touch several schools' slots as long as one node serves them all).
+  KEYS[1] the school hash of the first event (routes the script to its node)
+  ARGV[1] key prefix   ARGV[2] now (ms)   ARGV[3] app id
+  ARGV[4] retention (s) for events that are stored but never pushed
+  ARGV[5] mode: "strict" = check every event, then write all or nothing
+                "check"  = check only, write nothing (first step of a batch that spans nodes)
+                "apply"  = write every event that passes, skip the others (a journaled batch)
+  ARGV[6] number of events, then 7 values per event:
+          id, sid, indexed ("1" = id chosen by the client), type, event JSON, class list key ("" or
+          the list of the class's in-class event ids, kept for the lesson summary), sample key
+          ("" or a list where the raw event is appended instead of being stored and pushed:
+          network samples, aggregated later)
+  An id is taken when the school already holds an event (or sample marker) with that id: from the
+  same app it is a duplicate, from another app a conflict.
+  Returns {"ok", {accepted ids}, {duplicate ids}, {sid, epoch, ...}, {sample keys started},
+           {sid, newest log score, ...}, {skipped ids (apply mode)}}
+       or {"no_school", sid} | {"id_taken", id} (strict and check modes; nothing written)
+]]
+--- @include "drain-state"
+
+local prefix, nowMs, appId, retentionS, mode = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), ARGV[5]
+local count = tonumber(ARGV[6])
+local FIRST, WIDTH = 7, 7
+
+local function tag(sid) return prefix .. ':{s' .. sid .. '}' end
+
+-- Checks one event: nil when it may be written, 'duplicate', or an error {kind, value}.
+local schoolKnown = {}
+local seen = {}
+local function check(id, sid)
+  if schoolKnown[sid] == nil then schoolKnown[sid] = redis.call('EXISTS', tag(sid) .. ':school') == 1 end
+  if not schoolKnown[sid] then return {'no_school', sid} end
+  local key = sid .. '/' .. id
+  if seen[key] then return 'duplicate' end
+  seen[key] = true
+  local owner = redis.call('HGET', tag(sid) .. ':e:' .. id, 'app')
+  if owner then
+    if owner ~= appId then return {'id_taken', id} end
+    return 'duplicate'
+  end
+  return nil
+end
+
+local verdicts = {}
+for i = 0, count - 1 do
+  local base = FIRST + i * WIDTH
+  local verdict = check(ARGV[base], ARGV[base + 1])
+  if type(verdict) == 'table' and mode ~= 'apply' then return verdict end
+  verdicts[i] = verdict
+end
+if mode == 'check' then return {'ok'} end
+
+-- Writes. Log scores are microsecond-like integers that only grow within a school (now * 1000,
+-- or one more than its last), so events accepted in the same millisecond keep their order.
+local accepted, duplicates, skipped, samplesStarted = {}, {}, {}, {}
+local touched, touchedOrder, scores = {}, {}, {}
+
+local function nextScore(sid)
+  local score = scores[sid]
+  if not score then
+    score = math.max(nowMs * 1000, tonumber(redis.call('HGET', tag(sid) .. ':st', 'ls') or '0'))
+  end
+  score = score + 1
+  scores[sid] = score
+  return score
+end
+
+local function store(id, sid, etype, json, classKey)
+  local t = tag(sid)
+  local eventKey = t .. ':e:' .. id
+  local subs = redis.call('HGET', t .. ':school', 'subs')
+  local pushed = subs == '*' or (subs and string.find(subs, ',' .. etype .. ',', 1, true) ~= nil)
+  -- q: how many times the id stands in the outbox (a redelivery queues it again).
+  redis.call('HSET', eventKey, 'app', appId, 'type', etype, 'at', nowMs, 'ev', json, 'n', 0,
+    'st', pushed and 'pending' or 'unsubscribed', 'q', pushed and 1 or 0)
+  if classKey ~= '' then
+    redis.call('RPUSH', classKey, id)
+    -- Rolling: a class's list lives while events keep coming; the summary shortens it.
+    redis.call('EXPIRE', classKey, retentionS * 2)
+  end
+  if pushed then
+    redis.call('RPUSH', t .. ':q', id)
+    redis.call('ZADD', t .. ':log', nextScore(sid), id)
+    if not touched[sid] then touched[sid] = true; table.insert(touchedOrder, sid) end
+  else
+    redis.call('EXPIRE', eventKey, retentionS)
+  end
+end
+
+for i = 0, count - 1 do
+  local base = FIRST + i * WIDTH
+  local id, sid, indexed, etype, json = ARGV[base], ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4]
+  local classKey, sampleKey = ARGV[base + 5], ARGV[base + 6]
+  local verdict = verdicts[i]
+  if verdict == 'duplicate' then
+    table.insert(duplicates, id)
+  elseif type(verdict) == 'table' then
+    table.insert(skipped, id)
+  elseif sampleKey ~= '' then
+    if redis.call('RPUSH', sampleKey, json) == 1 then table.insert(samplesStarted, sampleKey) end
+    redis.call('EXPIRE', sampleKey, retentionS)
+    if indexed == '1' then
+      -- A marker, so the same id is recognised when posted again.
+      local marker = tag(sid) .. ':e:' .. id
+      redis.call('HSET', marker, 'app', appId, 'st', 'sample', 'at', nowMs)
+      redis.call('EXPIRE', marker, retentionS)
+    end
+    table.insert(accepted, id)
+  else
+    store(id, sid, etype, json, classKey)
+    table.insert(accepted, id)
+  end
+end
+
+local wakes, activity = {}, {}
+for _, sid in ipairs(touchedOrder) do
+  local t = tag(sid)
+  redis.call('HSET', t .. ':st', 'ls', string.format('%d', scores[sid]))
+  table.insert(activity, sid)
+  table.insert(activity, string.format('%d', scores[sid]))
+  local epoch = wake(t .. ':school', t .. ':st', t .. ':q', nowMs)
+  if epoch then table.insert(wakes, sid); table.insert(wakes, epoch) end
+end
+return {'ok', accepted, duplicates, wakes, samplesStarted, activity, skipped}

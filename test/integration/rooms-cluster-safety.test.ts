@@ -1,0 +1,108 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { relayPendingRooms } from '../../src/services/rooms-relay.js';
+import { sweepSilentUsers } from '../../src/services/rooms.js';
+import { reconcileEmptyRooms } from '../../workers/room-maintenance.js';
+import { createApp, createHarness, type Harness } from '../helpers/harness.js';
+
+/**
+ * Room scripts touch one room's keys only; the global keys (heartbeats, roomUuid index, rooms to
+ * relay) are updated around them. These are the states a crash between two of those steps leaves,
+ * and the sweeps and entry paths that repair them. No workers: each repair is called directly.
+ */
+describe('rooms: repairs of what a crash between a room commit and its global keys leaves', () => {
+  let h: Harness;
+  let appId: string;
+  let auth: { Authorization: string };
+  const base = () => `/conf/v1/apps/${appId}`;
+  async function enter(body: Record<string, unknown>) {
+    const res = await request(h.app).post(`${base()}/room/entry`).set(auth).send({ roomName: 'Maths', userName: String(body.userUuid), ...body });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return res.body.data as { roomId: string; userId: number; userToken: string };
+  }
+  const info = (roomId: string, token: string) => request(h.app).get(`${base()}/room/${roomId}`).set('token', token);
+
+  beforeAll(async () => {
+    h = await createHarness('roomsafe', { workers: false, env: { HEARTBEAT_INTERVAL_S: '1' } });
+    ({ appId, auth } = await createApp(h.app));
+  });
+  afterAll(async () => h.close());
+
+  it('the heartbeat sweep drops heartbeats of users not in the room and of rooms that do not exist; online users stay', async () => {
+    const host = await enter({ roomUuid: 'hb-stale', userUuid: 'host', role: 'host' });
+    const hb = h.deps.keys.roomHeartbeats;
+    // Left by a crash before an exit's heartbeat removal, a failed commit's early heartbeat, a crash
+    // after a destruction: all silent for long.
+    await h.deps.redis.zadd(hb, 1, `${host.roomId}/999`, 1, 'no-such-room/1');
+    expect(await sweepSilentUsers(h.deps)).toBe(0);
+    expect(await h.deps.redis.zscore(hb, `${host.roomId}/999`)).toBeNull();
+    expect(await h.deps.redis.zscore(hb, 'no-such-room/1')).toBeNull();
+    expect(await h.deps.rooms.lastSeen(host.roomId, host.userId)).toBeDefined();
+    const res = await info(host.roomId, host.userToken).expect(200);
+    expect(res.body.data.room.onlineUsers).toBe(1);
+  });
+
+  it('an exit removes the heartbeat; an online user whose heartbeat was removed by a racing exit gets it back', async () => {
+    const a = await enter({ roomUuid: 'hb-race', userUuid: 'a' });
+    expect(await h.deps.rooms.lastSeen(a.roomId, a.userId)).toBeDefined();
+    await request(h.app).post(`${base()}/room/${a.roomId}/user/${a.userId}/exit`).set('token', a.userToken).expect(200);
+    expect(await h.deps.rooms.lastSeen(a.roomId, a.userId)).toBeUndefined();
+    const back = await enter({ roomUuid: 'hb-race', userUuid: 'a' });
+    expect(back.userId).toBe(a.userId);
+    // A stale removal (an exit's, or the sweep's) runs after the user came back: it puts the entry back.
+    await h.deps.rooms.forgetHeartbeat(back.roomId, back.userId, Date.now() + 1000);
+    expect(await h.deps.rooms.lastSeen(back.roomId, back.userId)).toBeDefined();
+  });
+
+  it('an index entry naming a room that does not exist is replaced on entry (compare-and-set), then used by everyone', async () => {
+    const index = h.deps.keys.roomIndex(appId, 'dangling');
+    await h.deps.redis.set(index, 'deadroom0000'); // a crash between a destruction and its index update
+    const first = await enter({ roomUuid: 'dangling', userUuid: 'd1', role: 'host' });
+    expect(first.roomId).not.toBe('deadroom0000');
+    expect(await h.deps.redis.get(index)).toBe(first.roomId);
+    const second = await enter({ roomUuid: 'dangling', userUuid: 'd2' });
+    expect(second.roomId).toBe(first.roomId);
+    const res = await info(first.roomId, first.userToken).expect(200);
+    expect(res.body.data.room.onlineUsers).toBe(2);
+  });
+
+  it('an index entry whose room is still being created (claim held) is waited for, and taken over once the claim lapses', async () => {
+    const index = h.deps.keys.roomIndex(appId, 'claimed');
+    await h.deps.redis.set(h.deps.keys.roomClaim('slowroom0000'), '1', 'PX', 300); // a creator that died after claiming
+    await h.deps.redis.set(index, 'slowroom0000');
+    const started = Date.now();
+    const entered = await enter({ roomUuid: 'claimed', userUuid: 'c1' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    expect(entered.roomId).not.toBe('slowroom0000');
+    expect(await h.deps.redis.get(index)).toBe(entered.roomId);
+    // The late creator can no longer create the room the index once named.
+    expect(await h.deps.rooms.creating('slowroom0000')).toBe(false);
+  });
+
+  it('the room reconciler deletes an index entry naming a room that does not exist, and keeps live ones', async () => {
+    const live = await enter({ roomUuid: 'kept', userUuid: 'k1' });
+    const dangling = h.deps.keys.roomIndex(appId, 'gone');
+    await h.deps.redis.set(dangling, 'goneroom0000');
+    await reconcileEmptyRooms(h.deps);
+    expect(await h.deps.redis.exists(dangling)).toBe(0);
+    expect(await h.deps.redis.get(h.deps.keys.roomIndex(appId, 'kept'))).toBe(live.roomId);
+  });
+
+  it('the relay sweep drops a room to relay that has nothing to relay (a crash after a destruction)', async () => {
+    await h.deps.redis.sadd(h.deps.keys.roomRelayPending, 'goneroom0001');
+    await relayPendingRooms(h.deps);
+    expect(await h.deps.redis.sismember(h.deps.keys.roomRelayPending, 'goneroom0001')).toBe(0);
+  });
+
+  it('releasing the relay lock looks at the queue again after leaving the set: queued work keeps the room in it', async () => {
+    const roomId = 'relayroom000';
+    expect(await h.deps.rooms.lockRelay(roomId, 'token', 10_000)).toBe(true);
+    expect(await h.deps.rooms.releaseRelay(roomId, 'token')).toBe(0);
+    expect(await h.deps.redis.sismember(h.deps.keys.roomRelayPending, roomId)).toBe(0);
+    // Work queued by a commit whose own "add to the set" was lost (crash): the release keeps the room in.
+    expect(await h.deps.rooms.lockRelay(roomId, 'token2', 10_000)).toBe(true);
+    await h.deps.redis.rpush(h.deps.keys.roomRelay(roomId), JSON.stringify({ cmd: 1, seq: 1, data: {} }));
+    expect(await h.deps.rooms.releaseRelay(roomId, 'token2')).toBe(1);
+    expect(await h.deps.redis.sismember(h.deps.keys.roomRelayPending, roomId)).toBe(1);
+  });
+});
