@@ -150,14 +150,15 @@ export function schoolsRouter(deps: Deps): Router {
     if (!(await deps.schools.get(sid))) throw notFound('school');
     const untilMs = range.until ? Date.parse(range.until) : Date.now();
     let requeued = 0;
-    for (let offset = 0; ; offset += 1000) {
-      const ids = await deps.deliveries.idsInRange(sid, Date.parse(range.since), untilMs, offset, 1000);
-      if (ids.length === 0) break;
-      const result = await deps.outbox.requeue(sid, ids);
+    let after: string | null = null;
+    do {
+      const page = await deps.deliveries.idsInRange(sid, Date.parse(range.since), untilMs, after, 1000);
+      if (page.ids.length === 0) break;
+      const result = await deps.outbox.requeue(sid, page.ids);
       requeued += result.requeued;
       if (result.wakeEpoch !== null) await wakeDrains(deps, [{ sid, epoch: result.wakeEpoch }]);
-      if (ids.length < 1000) break;
-    }
+      after = page.next;
+    } while (after !== null);
     res.status(202).json({ requeued });
   });
 

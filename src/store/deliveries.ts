@@ -9,6 +9,7 @@ export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'deliver
 export interface StoredEvent {
   id: string;
   sid: number;
+  /** The posting app, recorded for client-chosen ids only ('' for ids classbell assigned). */
   appId: string;
   type: string;
   status: DeliveryStatus | 'unsubscribed';
@@ -45,20 +46,19 @@ export interface SchoolStats {
   deliveriesPerMinute: number[];
 }
 
-const FIELDS = ['app', 'type', 'st', 'ev', 'att', 'n', 'at', 'dAt'] as const;
+const FIELDS = ['app', 'st', 'ev', 'att', 'n', 'at', 'dAt'] as const;
 /** Assigned ids carry their sid, so they need no index: ev_<sid>_<time><random>. */
 const ASSIGNED_ID = /^ev_(\d+)_[0-9a-z]+$/;
-/** Log scores are ms × 1000 (+ a tie-breaker): the score range of [sinceMs, untilMs]. */
-export const logScoreMin = (ms: number) => ms * 1000;
-export const logScoreMax = (ms: number) => ms * 1000 + 999;
 const iso = (ms: string | null | undefined) => (ms ? new Date(Number(ms)).toISOString() : null);
 
 function toStored(id: string, sid: number, v: (string | null)[]): StoredEvent | undefined {
-  const [app, type, st, ev, att, n, at, dAt] = v;
-  if (!ev || !type) return undefined;
+  const [app, st, ev, att, n, at, dAt] = v;
+  if (!ev) return undefined;
+  const event = JSON.parse(ev) as Record<string, unknown>;
+  // A fresh record keeps only what cannot be implied: no status is pending, no count is 0.
   return {
-    id, sid, appId: app ?? '', type, status: (st ?? 'pending') as StoredEvent['status'],
-    event: JSON.parse(ev) as Record<string, unknown>,
+    id, sid, appId: app ?? '', type: String(event.type), status: (st ?? 'pending') as StoredEvent['status'],
+    event,
     attempts: att ? (JSON.parse(att) as Attempt[]) : [],
     attemptCount: Number(n ?? 0),
     createdAt: iso(at) as string,
@@ -66,34 +66,45 @@ function toStored(id: string, sid: number, v: (string | null)[]): StoredEvent | 
   };
 }
 
+/**
+ * One delivery-log entry: `pos` is its stream entry id "<acceptance ms>-<seq>" in the school's log
+ * stream, `member` the event id (one school) or "<sid>/<event id>" (all schools).
+ */
 interface LogEntry {
-  score: string;
+  pos: string;
   member: string;
 }
 
 /** Schools read at once when merging the all-schools log. */
 const MERGE_CHUNK = 50;
 
-function toEntries(flat: string[], memberPrefix: string): LogEntry[] {
-  const out: LogEntry[] = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) out.push({ member: memberPrefix + flat[i]!, score: flat[i + 1]! });
-  return out;
+type StreamReply = [string, string[]][];
+
+function toEntries(reply: StreamReply, memberPrefix: string): LogEntry[] {
+  return reply.map(([pos, fields]) => ({ pos, member: memberPrefix + (fields[1] ?? '') }));
 }
 
-/** Score descending, then member descending (the order of ZREVRANGEBYSCORE). */
+/** Compares stream entry ids "<ms>-<seq>" (positive when a is newer). */
+function comparePos(a: string, b: string): number {
+  const [am, as] = a.split('-');
+  const [bm, bs] = b.split('-');
+  return Number(am) - Number(bm) || Number(as ?? 0) - Number(bs ?? 0);
+}
+
+/** Newest first, then member descending: one order over every school's log. */
 function newestFirst(a: LogEntry, b: LogEntry): number {
-  const d = Number(b.score) - Number(a.score);
+  const d = comparePos(b.pos, a.pos);
   if (d !== 0) return d;
   return a.member < b.member ? 1 : a.member > b.member ? -1 : 0;
 }
 
-/** Cursor: the last (score, member) returned, so paging is stable while new events arrive. */
-const encodeCursor = (score: string, member: string) => Buffer.from(`${score}|${member}`).toString('base64url');
-function decodeCursor(cursor: string): { score: string; member: string } | undefined {
+/** Cursor: the last (pos, member) returned, so paging is stable while new events arrive. */
+const encodeCursor = (pos: string, member: string) => Buffer.from(`${pos}|${member}`).toString('base64url');
+function decodeCursor(cursor: string): LogEntry | undefined {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const bar = text.indexOf('|');
-  if (bar < 1 || !/^\d+$/.test(text.slice(0, bar))) return undefined;
-  return { score: text.slice(0, bar), member: text.slice(bar + 1) };
+  if (bar < 1 || !/^\d{1,15}-\d{1,20}$/.test(text.slice(0, bar))) return undefined;
+  return { pos: text.slice(0, bar), member: text.slice(bar + 1) };
 }
 
 /** Read side of the delivery log: event look-up, filtered listing, per-school figures. */
@@ -147,8 +158,9 @@ export class DeliveryStore {
   /** Newest first; scans at most 20 × limit log entries per call, then hands back a cursor. */
   async list(filter: DeliveryFilter): Promise<{ items: StoredEvent[]; nextCursor: string | null }> {
     const after = filter.cursor ? decodeCursor(filter.cursor) : undefined;
-    let max = after ? after.score : filter.untilMs !== undefined ? String(logScoreMax(filter.untilMs)) : '+inf';
-    const min = filter.sinceMs !== undefined ? String(logScoreMin(filter.sinceMs)) : '-inf';
+    // Stream ranges: a bare "<ms>" is that millisecond's first entry as a start, its last as an end.
+    let max = after ? after.pos : filter.untilMs !== undefined ? String(filter.untilMs) : '+';
+    const min = filter.sinceMs !== undefined ? String(filter.sinceMs) : '-';
     const items: StoredEvent[] = [];
     let skipUntilPast = after;
     let budget = Math.max(200, filter.limit * 20);
@@ -157,7 +169,8 @@ export class DeliveryStore {
       const chunk = Math.min(500, budget);
       const entries = filter.sid === undefined ? await this.allSchoolsPage(max, min, chunk) : await this.schoolPage(filter.sid, max, min, chunk);
       if (entries.length === 0) return { items, nextCursor: null };
-      const fresh = skipUntilPast ? entries.filter((e) => e.score !== skipUntilPast!.score || e.member < skipUntilPast!.member) : entries;
+      // The range includes `max` itself: drop what the previous page already had.
+      const fresh = skipUntilPast ? entries.filter((e) => newestFirst(e, skipUntilPast!) > 0) : entries;
       const rows = await this.readRows(filter.sid, fresh.map((e) => e.member));
       for (let i = 0; i < fresh.length && items.length < filter.limit; i++) {
         last = fresh[i];
@@ -167,34 +180,36 @@ export class DeliveryStore {
       budget -= entries.length;
       if (entries.length < chunk && items.length < filter.limit) return { items, nextCursor: null };
       const tail = last ?? entries[entries.length - 1]!;
-      max = tail.score;
+      max = tail.pos;
       skipUntilPast = tail;
       last = tail;
     }
-    return { items, nextCursor: last ? encodeCursor(last.score, last.member) : null };
+    return { items, nextCursor: last ? encodeCursor(last.pos, last.member) : null };
   }
 
-  /** One school's log entries in (max, min], newest first (members are event ids). */
+  /** One school's log entries in [min, max], newest first (members are event ids). */
   private async schoolPage(sid: number, max: string, min: string, count: number): Promise<LogEntry[]> {
-    return toEntries(await this.redis.zrevrangebyscore(this.keys.schoolLog(sid), max, min, 'WITHSCORES', 'LIMIT', 0, count), '');
+    return toEntries((await this.redis.xrevrange(this.keys.schoolLog(sid), max, min, 'COUNT', count)) as StreamReply, '');
   }
 
   /**
-   * The newest `count` entries in (max, min] over every school's log, merged (members are
-   * "<sid>/<id>"; equal scores order by member, like one sorted set). Schools are read in the
-   * order of their newest entry (the log-activity hint), and reading stops once no remaining
-   * school can hold an entry newer than the ones found.
+   * The newest `count` entries in [min, max] over every school's log, merged (members are
+   * "<sid>/<id>"). Schools are read in the order of their newest entry (the log-activity hint, in
+   * ms), and reading stops once no remaining school can hold an entry newer than the ones found.
    */
   private async allSchoolsPage(max: string, min: string, count: number): Promise<LogEntry[]> {
-    const active = toEntries(await this.redis.zrevrangebyscore(this.keys.logActivity, '+inf', min, 'WITHSCORES'), '');
-    const maxValue = max === '+inf' ? Infinity : Number(max);
+    const minMs = min === '-' ? '-inf' : min.split('-')[0]!;
+    const flat = await this.redis.zrevrangebyscore(this.keys.logActivity, '+inf', minMs, 'WITHSCORES');
+    const active: { sid: string; ms: number }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) active.push({ sid: flat[i]!, ms: Number(flat[i + 1]) });
+    const maxMs = max === '+' ? Infinity : Number(max.split('-')[0]);
     let best: LogEntry[] = [];
     for (let i = 0; i < active.length; i += MERGE_CHUNK) {
       const group = active.slice(i, i + MERGE_CHUNK);
-      const bound = Math.min(Number(group[0]!.score), maxValue);
-      if (best.length >= count && bound < Number(best[count - 1]!.score)) break;
-      const pages = await Promise.all(group.map((school) => this.redis.zrevrangebyscore(this.keys.schoolLog(Number(school.member)), max, min, 'WITHSCORES', 'LIMIT', 0, count + 1)));
-      pages.forEach((page, j) => best.push(...toEntries(page, `${group[j]!.member}/`)));
+      const boundMs = Math.min(group[0]!.ms, maxMs);
+      if (best.length >= count && boundMs < Number(best[count - 1]!.pos.split('-')[0])) break;
+      const pages = await Promise.all(group.map((school) => this.redis.xrevrange(this.keys.schoolLog(Number(school.sid)), max, min, 'COUNT', count + 1)));
+      pages.forEach((page, j) => best.push(...toEntries(page as StreamReply, `${group[j]!.sid}/`)));
       best.sort(newestFirst);
       best = best.slice(0, count);
     }
@@ -239,27 +254,32 @@ export class DeliveryStore {
     };
   }
 
-  /** Ids of a school's pushed events accepted in [sinceMs, untilMs], oldest first, a page at a time. */
-  async idsInRange(sid: number, sinceMs: number, untilMs: number, offset: number, count: number): Promise<string[]> {
-    return this.redis.zrangebyscore(this.keys.schoolLog(sid), logScoreMin(sinceMs), logScoreMax(untilMs), 'LIMIT', offset, count);
+  /**
+   * Ids of a school's pushed events accepted in [sinceMs, untilMs], oldest first, `count` at a time:
+   * pass the returned `next` to continue (null at the end).
+   */
+  async idsInRange(sid: number, sinceMs: number, untilMs: number, after: string | null, count: number): Promise<{ ids: string[]; next: string | null }> {
+    const start = after === null ? String(sinceMs) : `(${after}`;
+    const page = (await this.redis.xrange(this.keys.schoolLog(sid), start, String(untilMs), 'COUNT', count)) as StreamReply;
+    return { ids: page.map(([, fields]) => fields[1] ?? ''), next: page.length === count ? page[page.length - 1]![0] : null };
   }
 
   /**
    * Drops log entries older than the retention (their records expire by themselves), and repairs
-   * the log-activity hint of each school (written after the ingest script, so a crash in between
-   * could leave it behind).
+   * the log-activity hint of each school from its drain state (the hint is written after the
+   * ingest script, so a crash in between could leave it behind).
    */
   async trimLogs(retentionS: number, nowMs = Date.now()): Promise<void> {
-    const cutoff = logScoreMin(nowMs - retentionS * 1000);
+    const cutoffMs = nowMs - retentionS * 1000;
     const sids = (await this.redis.zrange(this.keys.schools, 0, -1)).map(Number);
-    await Promise.all(sids.map((sid) => this.redis.zremrangebyscore(this.keys.schoolLog(sid), '-inf', `(${cutoff}`)));
-    const newest = await Promise.all(sids.map((sid) => this.redis.zrevrange(this.keys.schoolLog(sid), 0, 0, 'WITHSCORES')));
+    await Promise.all(sids.map((sid) => this.redis.xtrim(this.keys.schoolLog(sid), 'MINID', '~', String(cutoffMs))));
+    const newest = await Promise.all(sids.map((sid) => this.redis.hget(this.keys.state(sid), 'ls')));
     const active: string[] = [];
-    newest.forEach((entry, i) => {
-      if (entry.length === 2) active.push(entry[1]!, String(sids[i]));
+    newest.forEach((ms, i) => {
+      if (ms) active.push(ms, String(sids[i]));
     });
     if (active.length > 0) await this.redis.zadd(this.keys.logActivity, 'GT', ...active);
-    await this.redis.zremrangebyscore(this.keys.logActivity, '-inf', `(${cutoff}`);
+    await this.redis.zremrangebyscore(this.keys.logActivity, '-inf', `(${cutoffMs}`);
   }
 }
 

@@ -32,8 +32,8 @@ export class Keys {
     return `${this.eventPrefix(sid)}${id}`;
   }
   /**
-   * Pushed events of a school by acceptance order (delivery log). Scores are acceptance time in
-   * ms × 1000 plus a tie-breaker, so same-millisecond events keep their order; see logScore().
+   * Pushed events of a school by acceptance order (delivery log): a stream whose entry ids are
+   * "<acceptance ms>-<seq>" and whose one field `i` is the event id.
    */
   schoolLog(sid: number): string {
     return `${this.tag(sid)}:log`;
@@ -55,8 +55,8 @@ export class Keys {
     return `${this.tag(sid)}:net:${classId}:${windowStartS}`;
   }
   /**
-   * Schools by the score of their newest delivery-log entry (a hint for the all-schools log: a
-   * school's entries are never newer than its score here). Written after the per-school scripts.
+   * Schools by the ms of their newest delivery-log entry (a hint for the all-schools log: a
+   * school's entries are never newer than its ms here). Written after the per-school scripts.
    */
   get logActivity(): string {
     return `${this.prefix}:log-activity`;

@@ -94,6 +94,38 @@ describe('apps and schools API', () => {
     expect(bad.body.error.details.map((d: { path: string }) => d.path)).toEqual(expect.arrayContaining(['status', 'limit', 'cursor']));
   });
 
+  it('merges the school logs for the all-schools listing, newest first, with cursor paging', async () => {
+    const { auth } = await createApp(h.app);
+    const sids = [511, 512, 513];
+    for (const sid of sids) await createSchool(h.app, sid, 'http://127.0.0.1:9/x');
+    const since = new Date(Date.now() - 1).toISOString();
+    // Four rounds, each a batch over all three schools; rounds are at least 2 ms apart.
+    const rounds: string[][] = [];
+    for (let r = 0; r < 4; r++) {
+      const events = sids.flatMap((sid) => [handsUp(sid, r * 10), handsUp(sid, r * 10 + 1)]);
+      rounds.push((await request(h.app).post('/v1/events').set(auth).send({ events }).expect(202)).body.accepted as string[]);
+      await new Promise((r) => setTimeout(r, 3));
+    }
+    const seen: { eventId: string; sid: number }[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: request.Response = await request(h.app).get(`/v1/deliveries?since=${since}&limit=5${cursor ? `&cursor=${cursor}` : ''}`).set(admin).expect(200);
+      seen.push(...page.body.items);
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    const ids = seen.map((i) => i.eventId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(rounds.flat().sort());
+    // A later round always comes first; within a school, newest first.
+    const roundOf = new Map(rounds.flatMap((ids, r) => ids.map((id) => [id, r] as const)));
+    const order = ids.map((id) => roundOf.get(id)!);
+    expect(order).toEqual([...order].sort((a, b) => b - a));
+    for (const sid of sids) {
+      const mine = seen.filter((i) => i.sid === sid).map((i) => i.eventId);
+      expect(mine).toEqual(rounds.flat().filter((id) => mine.includes(id)).reverse());
+    }
+  });
+
   it('answers health and readiness, and 404 as JSON for unknown routes', async () => {
     await request(h.app).get('/healthz').expect(200);
     await request(h.app).get('/readyz').expect(200);

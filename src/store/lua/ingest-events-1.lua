@@ -15,9 +15,13 @@
           ("" or a list where the raw event is appended instead of being stored and pushed:
           network samples, aggregated later)
   An id is taken when the school already holds an event (or sample marker) with that id: from the
-  same app it is a duplicate, from another app a conflict.
+  same app it is a duplicate, from another app a conflict. Only client-chosen ids record their app
+  (an assigned id is new by construction: finding it again means a journaled batch re-applied).
+  A fresh event record holds only what cannot be implied, to keep queued events small: `ev` (the
+  event JSON, which has the type), `at`, and `app` for client-chosen ids; no `st` means pending,
+  no `n` no attempt yet, no `q` queued once.
   Returns {"ok", {accepted ids}, {duplicate ids}, {sid, epoch, ...}, {sample keys started},
-           {sid, newest log score, ...}, {skipped ids (apply mode)}}
+           {sid, newest log entry's ms, ...}, {skipped ids (apply mode)}}
        or {"no_school", sid} | {"id_taken", id} (strict and check modes; nothing written)
 ]]
 --- @include "drain-state"
@@ -37,11 +41,13 @@ local function check(id, sid)
   local key = sid .. '/' .. id
   if seen[key] then return 'duplicate' end
   seen[key] = true
-  local owner = redis.call('HGET', tag(sid) .. ':e:' .. id, 'app')
+  local eventKey = tag(sid) .. ':e:' .. id
+  local owner = redis.call('HGET', eventKey, 'app')
   if owner then
     if owner ~= appId then return {'id_taken', id} end
     return 'duplicate'
   end
+  if redis.call('EXISTS', eventKey) == 1 then return 'duplicate' end
   return nil
 end
 
@@ -54,29 +60,30 @@ for i = 0, count - 1 do
 end
 if mode == 'check' then return {'ok'} end
 
--- Writes. Log scores are microsecond-like integers that only grow within a school (now * 1000,
--- or one more than its last), so events accepted in the same millisecond keep their order.
+-- Writes. The delivery log is a stream per school whose entry ids are "<acceptance ms>-<seq>":
+-- the ms never goes back within a school (a slower API clock reuses the last one), and Redis
+-- numbers the entries of one ms in order, so the log keeps the acceptance order.
 local accepted, duplicates, skipped, samplesStarted = {}, {}, {}, {}
-local touched, touchedOrder, scores = {}, {}, {}
+local touched, touchedOrder, logMs = {}, {}, {}
 
-local function nextScore(sid)
-  local score = scores[sid]
-  if not score then
-    score = math.max(nowMs * 1000, tonumber(redis.call('HGET', tag(sid) .. ':st', 'ls') or '0'))
+local function logEntryMs(sid)
+  local ms = logMs[sid]
+  if not ms then
+    ms = math.max(nowMs, tonumber(redis.call('HGET', tag(sid) .. ':st', 'ls') or '0'))
+    logMs[sid] = ms
   end
-  score = score + 1
-  scores[sid] = score
-  return score
+  return string.format('%d', ms)
 end
 
-local function store(id, sid, etype, json, classKey)
+local function store(id, sid, indexed, etype, json, classKey)
   local t = tag(sid)
   local eventKey = t .. ':e:' .. id
   local subs = redis.call('HGET', t .. ':school', 'subs')
   local pushed = subs == '*' or (subs and string.find(subs, ',' .. etype .. ',', 1, true) ~= nil)
+  redis.call('HSET', eventKey, 'ev', json, 'at', nowMs)
+  if indexed == '1' then redis.call('HSET', eventKey, 'app', appId) end
   -- q: how many times the id stands in the outbox (a redelivery queues it again).
-  redis.call('HSET', eventKey, 'app', appId, 'type', etype, 'at', nowMs, 'ev', json, 'n', 0,
-    'st', pushed and 'pending' or 'unsubscribed', 'q', pushed and 1 or 0)
+  if not pushed then redis.call('HSET', eventKey, 'st', 'unsubscribed', 'q', 0) end
   if classKey ~= '' then
     redis.call('RPUSH', classKey, id)
     -- Rolling: a class's list lives while events keep coming; the summary shortens it.
@@ -84,7 +91,7 @@ local function store(id, sid, etype, json, classKey)
   end
   if pushed then
     redis.call('RPUSH', t .. ':q', id)
-    redis.call('ZADD', t .. ':log', nextScore(sid), id)
+    redis.call('XADD', t .. ':log', logEntryMs(sid) .. '-*', 'i', id)
     if not touched[sid] then touched[sid] = true; table.insert(touchedOrder, sid) end
   else
     redis.call('EXPIRE', eventKey, retentionS)
@@ -111,7 +118,7 @@ for i = 0, count - 1 do
     end
     table.insert(accepted, id)
   else
-    store(id, sid, etype, json, classKey)
+    store(id, sid, indexed, etype, json, classKey)
     table.insert(accepted, id)
   end
 end
@@ -119,9 +126,10 @@ end
 local wakes, activity = {}, {}
 for _, sid in ipairs(touchedOrder) do
   local t = tag(sid)
-  redis.call('HSET', t .. ':st', 'ls', string.format('%d', scores[sid]))
+  local ms = string.format('%d', logMs[sid])
+  redis.call('HSET', t .. ':st', 'ls', ms)
   table.insert(activity, sid)
-  table.insert(activity, string.format('%d', scores[sid]))
+  table.insert(activity, ms)
   local epoch = wake(t .. ':school', t .. ':st', t .. ':q', nowMs)
   if epoch then table.insert(wakes, sid); table.insert(wakes, epoch) end
 end

@@ -23,15 +23,16 @@ if outcome == 'gone' then
   return {'ok'}
 end
 
--- One read of the event record: attempts so far, their count, how often it is still queued.
+-- One read of the event record: attempts so far, their count, how often it is still queued
+-- (a fresh record has none of these fields: no attempt yet, queued once).
 local record = redis.call('HMGET', KEYS[4], 'att', 'n', 'q')
-local exists = record[2] ~= false
+local exists = redis.call('EXISTS', KEYS[4]) == 1
 
 if outcome == 'delivered' then
   redis.call('LPOP', KEYS[3])
   if exists then
     -- The attempt list, the count, the status and the queue count in one write (the hot path).
-    local n = tonumber(record[2]) + 1
+    local n = tonumber(record[2] or '0') + 1
     local att = (record[1] and record[1] ~= '') and (string.sub(record[1], 1, -2) .. ',' .. attempt .. ']') or ('[' .. attempt .. ']')
     if n > keep then
       local list = cjson.decode(att)

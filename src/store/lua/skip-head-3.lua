@@ -15,8 +15,10 @@ if expected ~= '' and head ~= expected then return {'moved', head} end
 redis.call('LPOP', KEYS[3])
 local eventKey = eventPrefix .. head
 if redis.call('EXISTS', eventKey) == 1 then
-  redis.call('HSET', eventKey, 'st', 'skipped', 'dAt', nowMs)
-  if redis.call('HINCRBY', eventKey, 'q', -1) <= 0 then redis.call('EXPIRE', eventKey, retentionS) end
+  -- q: how often the id still stands in the outbox (absent on a fresh record: once).
+  local q = tonumber(redis.call('HGET', eventKey, 'q') or '1') - 1
+  redis.call('HSET', eventKey, 'st', 'skipped', 'dAt', nowMs, 'q', q)
+  if q <= 0 then redis.call('EXPIRE', eventKey, retentionS) end
 end
 redis.call('HSET', KEYS[2], 'headAttempts', 0, 'headFailingSince', '')
 redis.call('HINCRBY', KEYS[2], 'skipped', 1)
