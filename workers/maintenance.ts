@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Deps } from '../src/deps.js';
+import { readEach } from '../src/lib/redis.js';
 import { summaryJobId, verifyJobId } from '../src/queue/jobs.js';
 import type { Keys } from '../src/store/keys.js';
 import type { WorkerContext } from './context.js';
@@ -22,7 +23,7 @@ export async function reconcileDrains(ctx: WorkerContext, redis: Redis, keys: Ke
   let readded = 0;
   for (let i = 0; i < sids.length; i += RECONCILE_CHUNK) {
     const chunk = sids.slice(i, i + RECONCILE_CHUNK);
-    const states = await Promise.all(chunk.map((sid) => redis.hmget(keys.state(sid), 'sched', 'epoch', 'at')));
+    const states = await readEach<number, (string | null)[]>(redis, chunk, (pipeline, sid) => pipeline.hmget(keys.state(sid), 'sched', 'epoch', 'at'));
     for (const [j, [sched, epoch, at]] of states.entries()) {
       const sid = chunk[j]!;
       if (sched !== '1' || epoch === null || Number(at ?? 0) > nowMs - RECONCILE_AFTER_MS) continue;

@@ -1,5 +1,5 @@
 import calculateSlot from 'cluster-key-slot';
-import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ChainableCommander, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Config } from '../config.js';
 
 /**
@@ -75,6 +75,30 @@ export function nodeOfKey(redis: Redis, key: string): string {
   if (!isCluster(redis)) return '';
   const slots = (redis as unknown as Cluster).slots;
   return slots[calculateSlot(key)]?.[0] ?? `slot:${calculateSlot(key)}`;
+}
+
+/**
+ * One read per item, over keys of many schools: a single pipeline (one write) on a single Redis;
+ * on a cluster, where a pipeline must stay on one node, one command each (auto-pipelined per node).
+ * `add` puts exactly one command on the pipeline it is given.
+ */
+export async function readEach<T, R>(redis: Redis, items: readonly T[], add: (pipeline: ChainableCommander, item: T) => unknown): Promise<R[]> {
+  if (items.length === 0) return [];
+  const unwrap = ([error, value]: [Error | null, unknown]) => {
+    if (error) throw error;
+    return value as R;
+  };
+  if (!isCluster(redis)) {
+    const pipeline = redis.pipeline();
+    for (const item of items) add(pipeline, item);
+    return ((await pipeline.exec()) ?? []).map(unwrap);
+  }
+  return Promise.all(items.map(async (item) => {
+    const pipeline = redis.pipeline();
+    add(pipeline, item);
+    const [reply] = (await pipeline.exec()) ?? [];
+    return unwrap(reply ?? [new Error('no reply'), null]);
+  }));
 }
 
 /** The connection to the master serving `key` (for SCAN over one slot's keys); the client itself on a single Redis. */

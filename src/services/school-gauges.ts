@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Metrics } from '../lib/metrics.js';
+import { readEach } from '../lib/redis.js';
 import type { Keys } from '../store/keys.js';
 
 /**
@@ -9,10 +10,9 @@ import type { Keys } from '../store/keys.js';
 export function schoolGaugeCollector(redis: Redis, keys: Keys, metrics: Metrics, topN = 20): () => Promise<void> {
   return async () => {
     const sids = await redis.zrange(keys.schools, 0, -1);
-    // One command per key, sent together: every school lives in its own cluster slot.
     const [backlogs, statuses] = await Promise.all([
-      Promise.all(sids.map((sid) => redis.llen(keys.outbox(Number(sid))))),
-      Promise.all(sids.map((sid) => redis.hget(keys.school(Number(sid)), 'status'))),
+      readEach<string, number>(redis, sids, (pipeline, sid) => pipeline.llen(keys.outbox(Number(sid)))),
+      readEach<string, string | null>(redis, sids, (pipeline, sid) => pipeline.hget(keys.school(Number(sid)), 'status')),
     ]);
     const rows = sids.map((sid, i) => ({ sid, backlog: backlogs[i] ?? 0, status: statuses[i] ?? 'unknown' }));
     const byStatus = new Map<string, number>();

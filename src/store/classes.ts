@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
+import { readEach } from '../lib/redis.js';
 import { runScript } from './scripts.js';
 
 export type SummaryState = 'scheduled' | 'pushed' | 'none';
@@ -95,8 +96,7 @@ export class ClassStore {
   async schedules(pairs: { sid: number; classId: number }[]): Promise<Map<string, { startTime: number; closeTime: number; courseId: number }>> {
     const out = new Map<string, { startTime: number; closeTime: number; courseId: number }>();
     if (pairs.length === 0) return out;
-    // One command per class, sent together (classes of different schools live in different slots).
-    const rows = await Promise.all(pairs.map((p) => this.redis.hmget(this.keys.classRecord(p.sid, p.classId), 'startTime', 'closeTime', 'courseId')));
+    const rows = await readEach<{ sid: number; classId: number }, (string | null)[]>(this.redis, pairs, (pipeline, p) => pipeline.hmget(this.keys.classRecord(p.sid, p.classId), 'startTime', 'closeTime', 'courseId'));
     pairs.forEach((p, i) => {
       const [startTime, closeTime, courseId] = rows[i] ?? [];
       if (startTime && closeTime) out.set(`${p.sid}/${p.classId}`, { startTime: Number(startTime), closeTime: Number(closeTime), courseId: Number(courseId) });

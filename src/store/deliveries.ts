@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { readEach } from '../lib/redis.js';
 import type { Attempt } from './outbox.js';
 import type { Keys } from './keys.js';
 
@@ -74,6 +75,9 @@ interface LogEntry {
   pos: string;
   member: string;
 }
+
+/** The log-activity hint lags a school's newest entry by less than this (see the ingest script). */
+const ACTIVITY_SLACK_MS = 1000;
 
 /** Schools read at once when merging the all-schools log. */
 const MERGE_CHUNK = 50;
@@ -195,10 +199,12 @@ export class DeliveryStore {
   /**
    * The newest `count` entries in [min, max] over every school's log, merged (members are
    * "<sid>/<id>"). Schools are read in the order of their newest entry (the log-activity hint, in
-   * ms), and reading stops once no remaining school can hold an entry newer than the ones found.
+   * ms; the ingest refreshes it once per second per school, so a school's entries are older than
+   * its hint + 1 s), and reading stops once no remaining school can hold an entry newer than the
+   * ones found.
    */
   private async allSchoolsPage(max: string, min: string, count: number): Promise<LogEntry[]> {
-    const minMs = min === '-' ? '-inf' : min.split('-')[0]!;
+    const minMs = min === '-' ? '-inf' : String(Number(min.split('-')[0]) - ACTIVITY_SLACK_MS);
     const flat = await this.redis.zrevrangebyscore(this.keys.logActivity, '+inf', minMs, 'WITHSCORES');
     const active: { sid: string; ms: number }[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) active.push({ sid: flat[i]!, ms: Number(flat[i + 1]) });
@@ -206,7 +212,7 @@ export class DeliveryStore {
     let best: LogEntry[] = [];
     for (let i = 0; i < active.length; i += MERGE_CHUNK) {
       const group = active.slice(i, i + MERGE_CHUNK);
-      const boundMs = Math.min(group[0]!.ms, maxMs);
+      const boundMs = Math.min(group[0]!.ms + ACTIVITY_SLACK_MS, maxMs);
       if (best.length >= count && boundMs < Number(best[count - 1]!.pos.split('-')[0])) break;
       const pages = await Promise.all(group.map((school) => this.redis.xrevrange(this.keys.schoolLog(Number(school.sid)), max, min, 'COUNT', count + 1)));
       pages.forEach((page, j) => best.push(...toEntries(page as StreamReply, `${group[j]!.sid}/`)));
@@ -222,8 +228,7 @@ export class DeliveryStore {
       const slash = m.indexOf('/');
       return { sid: Number(m.slice(0, slash)), id: m.slice(slash + 1) };
     });
-    // One command per event, sent together: events of different schools live in different slots.
-    const replies = await Promise.all(refs.map((r) => this.redis.hmget(this.keys.event(r.sid, r.id), ...FIELDS)));
+    const replies = await readEach<{ sid: number; id: string }, (string | null)[]>(this.redis, refs, (pipeline, r) => pipeline.hmget(this.keys.event(r.sid, r.id), ...FIELDS));
     return refs.map((r, i) => toStored(r.id, r.sid, replies[i] ?? []));
   }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { generateSecret, hashCredential } from '../domain/signing.js';
-import { nodeFor } from '../lib/redis.js';
+import { nodeFor, readEach } from '../lib/redis.js';
 import type { Keys } from './keys.js';
 import { runScript } from './scripts.js';
 
@@ -93,8 +93,7 @@ export class SchoolStore {
 
   async list(): Promise<SchoolWithSecret[]> {
     const sids = await this.redis.zrange(this.keys.schools, 0, -1);
-    // One command per school (schools live in different cluster slots); sent without waiting.
-    const rows = await Promise.all(sids.map((sid) => this.redis.hgetall(this.keys.school(Number(sid)))));
+    const rows = await readEach<string, Record<string, string>>(this.redis, sids, (pipeline, sid) => pipeline.hgetall(this.keys.school(Number(sid))));
     return rows.flatMap((h) => parse(h) ?? []);
   }
 

@@ -21,10 +21,11 @@
   event JSON, which has the type), `at`, and `app` for client-chosen ids; no `st` means pending,
   no `n` no attempt yet, no `q` queued once.
   Returns {"ok", {accepted ids}, {duplicate ids}, {sid, epoch, ...}, {sample keys started},
-           {sid, newest log entry's ms, ...}, {skipped ids (apply mode)}}
+           {sid, newest log entry's ms, ...} (only schools whose newest entry moved into a new
+           second: the all-schools log reads the hint with a second of slack),
+           {skipped ids (apply mode)}}
        or {"no_school", sid} | {"id_taken", id} (strict and check modes; nothing written)
 ]]
---- @include "drain-state"
 
 local prefix, nowMs, appId, retentionS, mode = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), ARGV[5]
 local count = tonumber(ARGV[6])
@@ -32,15 +33,30 @@ local FIRST, WIDTH = 7, 7
 
 local function tag(sid) return prefix .. ':{s' .. sid .. '}' end
 
+-- What the batch needs of each school, read once: {status, subs, sched, ls} (status false: no
+-- such school).
+local schools = {}
+local function school(sid)
+  local s = schools[sid]
+  if not s then
+    local t = tag(sid)
+    local h = redis.call('HMGET', t .. ':school', 'status', 'subs')
+    local st = redis.call('HMGET', t .. ':st', 'sched', 'ls')
+    s = {status = h[1], subs = h[2], sched = st[1], ls = tonumber(st[2] or '0')}
+    schools[sid] = s
+  end
+  return s
+end
+
 -- Checks one event: nil when it may be written, 'duplicate', or an error {kind, value}.
-local schoolKnown = {}
 local seen = {}
-local function check(id, sid)
-  if schoolKnown[sid] == nil then schoolKnown[sid] = redis.call('EXISTS', tag(sid) .. ':school') == 1 end
-  if not schoolKnown[sid] then return {'no_school', sid} end
+local function check(id, sid, indexed)
+  if not school(sid).status then return {'no_school', sid} end
   local key = sid .. '/' .. id
   if seen[key] then return 'duplicate' end
   seen[key] = true
+  -- An id classbell just assigned cannot exist yet, unless a journaled batch is applied again.
+  if indexed ~= '1' and mode ~= 'apply' then return nil end
   local eventKey = tag(sid) .. ':e:' .. id
   local owner = redis.call('HGET', eventKey, 'app')
   if owner then
@@ -54,7 +70,7 @@ end
 local verdicts = {}
 for i = 0, count - 1 do
   local base = FIRST + i * WIDTH
-  local verdict = check(ARGV[base], ARGV[base + 1])
+  local verdict = check(ARGV[base], ARGV[base + 1], ARGV[base + 2])
   if type(verdict) == 'table' and mode ~= 'apply' then return verdict end
   verdicts[i] = verdict
 end
@@ -69,7 +85,7 @@ local touched, touchedOrder, logMs = {}, {}, {}
 local function logEntryMs(sid)
   local ms = logMs[sid]
   if not ms then
-    ms = math.max(nowMs, tonumber(redis.call('HGET', tag(sid) .. ':st', 'ls') or '0'))
+    ms = math.max(nowMs, school(sid).ls)
     logMs[sid] = ms
   end
   return string.format('%d', ms)
@@ -78,7 +94,7 @@ end
 local function store(id, sid, indexed, etype, json, classKey)
   local t = tag(sid)
   local eventKey = t .. ':e:' .. id
-  local subs = redis.call('HGET', t .. ':school', 'subs')
+  local subs = school(sid).subs
   local pushed = subs == '*' or (subs and string.find(subs, ',' .. etype .. ',', 1, true) ~= nil)
   redis.call('HSET', eventKey, 'ev', json, 'at', nowMs)
   if indexed == '1' then redis.call('HSET', eventKey, 'app', appId) end
@@ -125,12 +141,21 @@ end
 
 local wakes, activity = {}, {}
 for _, sid in ipairs(touchedOrder) do
-  local t = tag(sid)
+  local stateKey = tag(sid) .. ':st'
+  local s = school(sid)
   local ms = string.format('%d', logMs[sid])
-  redis.call('HSET', t .. ':st', 'ls', ms)
-  table.insert(activity, sid)
-  table.insert(activity, ms)
-  local epoch = wake(t .. ':school', t .. ':st', t .. ':q', nowMs)
-  if epoch then table.insert(wakes, sid); table.insert(wakes, epoch) end
+  if math.floor(logMs[sid] / 1000) > math.floor(s.ls / 1000) then
+    table.insert(activity, sid)
+    table.insert(activity, ms)
+  end
+  -- wake() of drain-state, with what was read above: the outbox just got events.
+  if s.status == 'active' and s.sched ~= '1' then
+    local epoch = redis.call('HINCRBY', stateKey, 'epoch', 1)
+    redis.call('HSET', stateKey, 'sched', '1', 'phase', 'queued', 'owner', '', 'at', nowMs, 'ls', ms)
+    table.insert(wakes, sid)
+    table.insert(wakes, epoch)
+  else
+    redis.call('HSET', stateKey, 'ls', ms)
+  end
 end
 return {'ok', accepted, duplicates, wakes, samplesStarted, activity, skipped}
