@@ -279,7 +279,7 @@ async function main(): Promise<void> {
       } : {}),
       ...(r.ingest ? { ingestBatchEventsPerS: round(r.ingest.bestBatchEventsPerS), ingestSingleRatio: round(r.ingest.singleRatio, 3) } : {}),
       ...(r.scale ? { scaleDeliveredPerS: round(r.scale.deliveredPerS) } : {}),
-      ...(r.isolation ? { isolationRatio: round(r.isolation.ratio, 3) } : {}),
+      ...(r.isolation ? { isolationRatio: round(r.isolation.ratio, 3), isolationRatioToHealthyAlone: round(r.isolation.ratioToHealthyAlone, 3) } : {}),
       ...(r.backlog ? { memoryRatioToWire: round(r.backlog.ratioToWire, 3) } : {}),
       ...(r.rooms ? { roomsEntriesPerS: round(r.rooms.entriesPerS), roomsFanoutP99Ms: round(r.rooms.fanoutP99Ms, 2), roomsDelivered: r.rooms.delivered } : {}),
     })),
@@ -345,7 +345,7 @@ async function main(): Promise<void> {
       `; handles ${JSON.stringify(scale.handlesBeforeRegistering)} → ${JSON.stringify(scale.handlesAfterRegistering)}`);
   }
   if (isolation) {
-    console.log(`isolation: ${isolation.deadSchools} dead + ${isolation.slowSchools} slow of ${isolation.schools}: healthy ${n(isolation.healthyDeliveredPerS)}/s vs all healthy ${n(isolation.allHealthyDeliveredPerS)}/s = ${n(isolation.ratio, 3)}`);
+    console.log(`isolation: ${isolation.deadSchools} dead + ${isolation.slowSchools} slow of ${isolation.schools}: healthy ${n(isolation.healthyDeliveredPerS)}/s vs all healthy ${n(isolation.allHealthyDeliveredPerS)}/s = ${n(isolation.ratio, 3)}; vs the healthy schools alone ${n(isolation.healthyAloneDeliveredPerS)}/s = ${n(isolation.ratioToHealthyAlone, 3)}`);
   }
   if (backlog) {
     console.log(`memory: ${n(backlog.queuedEvents)} queued for a dead school: ${n(backlog.redisBytesPerQueuedEvent)} B/event in Redis vs wire ${n(backlog.wireBodyBytes)} B = ${n(backlog.ratioToWire, 2)}×; ` +
