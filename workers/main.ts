@@ -6,7 +6,7 @@ import { QUEUE_NAME, type DrainJob, type NetReportJob, type RoomDestroyJob, type
 import type { WorkerContext } from './context.js';
 import { processDrain } from './drain.js';
 import { checkAlerts } from './alerts.js';
-import { every, reconcileDrains, reconcileIngestJournal, reconcileSummaries, reconcileVerifications } from './maintenance.js';
+import { every, reconcileDrains, reconcileIngestJournal, reconcileNetReports, reconcileSummaries, reconcileVerifications } from './maintenance.js';
 import { AlertStore } from '../src/store/alerts.js';
 import { processNetReport } from './net-report.js';
 import { heartbeatSweepMs, processRoomDestroy, reconcileEmptyRooms, roomMaintenance } from './room-maintenance.js';
@@ -58,7 +58,7 @@ export function startWorkers(deps: Deps): RunningWorkers {
   const onError = (error: unknown) => logger.warn('maintenance task failed', { error: error instanceof Error ? error.message : String(error) });
   const stops = [
     every(redis, keys, 'reconcile', 10_000, () => Promise.all([reconcileDrains(ctx, redis, keys), reconcileIngestJournal(deps)]), onError),
-    every(redis, keys, 'reconcile-jobs', 30_000, () => Promise.all([reconcileSummaries(deps), reconcileVerifications(deps)]), onError),
+    every(redis, keys, 'reconcile-jobs', 30_000, () => Promise.all([reconcileSummaries(deps), reconcileVerifications(deps), reconcileNetReports(deps)]), onError),
     every(redis, keys, 'rooms', heartbeatSweepMs(config.heartbeatIntervalS), () => roomMaintenance(deps), onError),
     every(redis, keys, 'reconcile-rooms', 300_000, () => reconcileEmptyRooms(deps), onError),
     every(redis, keys, 'trim-logs', 600_000, () => deps.deliveries.trimLogs(config.deliveryRetentionS), onError),

@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Deps } from '../src/deps.js';
 import { readEach } from '../src/lib/redis.js';
-import { summaryJobId, verifyJobId } from '../src/queue/jobs.js';
+import { NET_WINDOW_S } from '../src/domain/network-report.js';
+import { netReportJobId, summaryJobId, verifyJobId } from '../src/queue/jobs.js';
 import type { Keys } from '../src/store/keys.js';
 import type { WorkerContext } from './context.js';
 
@@ -94,6 +95,37 @@ export async function reconcileSummaries(deps: Deps, nowMs = Date.now()): Promis
     deps.logger.warn('summary job missing for an overdue class; adding it again', { sid, classId });
     await deps.scheduler.summary(sid, classId, record.version, Date.now());
     readded++;
+  }
+  return readded;
+}
+
+/** A Net report whose first sample came this long ago (a window, its grace, a margin) is overdue. */
+export const NET_REPORT_GRACE_MS = (NET_WINDOW_S + 65) * 1000;
+const NET_SAMPLES_KEY = /:net:(\d+):(\d+)$/;
+
+/**
+ * Sample lists still waiting long after their window closed get their Net report job again (it
+ * was lost between the ingest script and adding the job). The job id is deterministic, so a job
+ * that was only late is not doubled; a list that is gone (reported, or expired) leaves the index.
+ */
+export async function reconcileNetReports(deps: Deps, nowMs = Date.now()): Promise<number> {
+  const sids = (await deps.redis.zrange(deps.keys.schools, 0, -1)).map(Number);
+  const due = await readEach<number, string[]>(deps.redis, sids, (pipeline, sid) => pipeline.zrangebyscore(deps.keys.netDue(sid), '-inf', nowMs - NET_REPORT_GRACE_MS, 'LIMIT', 0, 100));
+  let readded = 0;
+  for (const [i, keys] of due.entries()) {
+    const sid = sids[i]!;
+    for (const key of keys) {
+      const m = NET_SAMPLES_KEY.exec(key);
+      const [classId, windowStartS] = [Number(m?.[1]), Number(m?.[2])];
+      if (!m || !(await deps.redis.exists(key))) {
+        await deps.redis.zrem(deps.keys.netDue(sid), key);
+        continue;
+      }
+      if (await deps.scheduler.jobExists(netReportJobId(sid, classId, windowStartS))) continue;
+      deps.logger.warn('Net report job missing for a closed window; adding it again', { sid, classId, windowStartS });
+      await deps.scheduler.netReport(sid, classId, windowStartS, Date.now());
+      readded++;
+    }
   }
   return readded;
 }

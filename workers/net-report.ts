@@ -14,7 +14,10 @@ export async function processNetReport(ctx: WorkerContext, job: Job<NetReportJob
   const { deps } = ctx;
   const key = deps.keys.netSamples(sid, classId, windowStartS);
   const raw = await deps.redis.lrange(key, 0, -1);
-  if (raw.length === 0) return;
+  if (raw.length === 0) {
+    await deps.redis.zrem(deps.keys.netDue(sid), key);
+    return;
+  }
   const samples = raw.map((json) => JSON.parse(json) as NetworkSample);
   const [schedule] = (await deps.classes.schedules([{ sid, classId }])).values();
   const events = [...aggregateNetwork(samples)].map(([uid, data]) => ({
@@ -24,4 +27,5 @@ export async function processNetReport(ctx: WorkerContext, job: Job<NetReportJob
   })) as SystemEvent[];
   await queueSystemEvents(deps, events);
   await deps.redis.del(key);
+  await deps.redis.zrem(deps.keys.netDue(sid), key);
 }

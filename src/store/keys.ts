@@ -50,6 +50,13 @@ export class Keys {
   get classesDue(): string {
     return `${this.prefix}:classes:due`;
   }
+  /**
+   * Sample lists of the school waiting for their Net report, scored by when their first sample
+   * arrived (ms), members the list keys: written with the first sample, so a lost job is found.
+   */
+  netDue(sid: number): string {
+    return `${this.tag(sid)}:net-due`;
+  }
   /** Raw network samples of a class for one 5-minute window (aggregated into "Net"). */
   netSamples(sid: number, classId: number, windowStartS: number): string {
     return `${this.tag(sid)}:net:${classId}:${windowStartS}`;

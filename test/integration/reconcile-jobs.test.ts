@@ -1,11 +1,12 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { summaryJobId, verifyJobId } from '../../src/queue/jobs.js';
-import { reconcileSummaries, reconcileVerifications, SUMMARY_GRACE_MS, VERIFY_GRACE_MS } from '../../workers/maintenance.js';
+import { netReportJobId, summaryJobId, verifyJobId } from '../../src/queue/jobs.js';
+import { NET_REPORT_GRACE_MS, reconcileNetReports, reconcileSummaries, reconcileVerifications, SUMMARY_GRACE_MS, VERIFY_GRACE_MS } from '../../workers/maintenance.js';
 import { ACK, Receiver } from '../helpers/receiver.js';
 import { admin, createApp, createHarness, createSchool, waitFor, type Harness } from '../helpers/harness.js';
 
 /** Jobs lost between a Redis write and adding the job (Redis outage, crash) are found and added again. */
+const nowS = () => Math.floor(Date.now() / 1000);
 describe('reconciling lost summary and verify jobs', () => {
   let h: Harness;
   let receiver: Receiver;
@@ -48,5 +49,25 @@ describe('reconciling lost summary and verify jobs', () => {
     expect(await reconcileVerifications(h.deps, Date.now())).toBe(0); // too recent
     expect(await reconcileVerifications(h.deps, Date.now() + VERIFY_GRACE_MS + 1000)).toBe(1);
     await waitFor('active again', async () => (await request(h.app).get('/v1/schools/72').set(admin)).body.status === 'active');
+  });
+
+  it('re-adds a lost Net report job once its window is long closed, and the Net push arrives once', async () => {
+    const { auth } = await createApp(h.app);
+    await createSchool(h.app, 73, receiver.url);
+    await waitFor('active', async () => (await request(h.app).get('/v1/schools/73').set(admin)).body.status === 'active');
+    // A window still open: its job waits for the window's end (up to 5 minutes away).
+    const windowStartS = Math.floor(nowS() / 300) * 300;
+    const sample = { type: 'network_sample', sid: 73, classId: 6, uid: 9, actionTime: nowS(), rttMs: 80, lossPct: 0, quality: 'good', cpuLevel: 'low', socket: 'udp' };
+    await request(h.app).post('/v1/events').set(auth).send(sample).expect(202);
+    const jobId = netReportJobId(73, 6, windowStartS);
+    expect(await h.deps.scheduler.jobExists(jobId)).toBe(true);
+    await h.deps.scheduler.queue.remove(jobId); // lost
+    expect(await reconcileNetReports(h.deps, Date.now())).toBe(0); // the window is not over yet
+    const overdue = Date.now() + NET_REPORT_GRACE_MS + 1000;
+    expect(await reconcileNetReports(h.deps, overdue)).toBe(1);
+    await waitFor('Net pushed', () => receiver.events().some((p) => p.body.Cmd === 'Net' && p.body.UID === 9));
+    await waitFor('index cleared', async () => (await h.deps.redis.zcard(h.deps.keys.netDue(73))) === 0);
+    expect(await reconcileNetReports(h.deps, overdue)).toBe(0);
+    expect(receiver.events().filter((p) => p.body.Cmd === 'Net' && p.body.UID === 9)).toHaveLength(1);
   });
 });

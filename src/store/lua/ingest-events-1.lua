@@ -124,7 +124,11 @@ for i = 0, count - 1 do
   elseif type(verdict) == 'table' then
     table.insert(skipped, id)
   elseif sampleKey ~= '' then
-    if redis.call('RPUSH', sampleKey, json) == 1 then table.insert(samplesStarted, sampleKey) end
+    if redis.call('RPUSH', sampleKey, json) == 1 then
+      table.insert(samplesStarted, sampleKey)
+      -- Noted with the first sample, so a Net report job lost before it was added is found again.
+      redis.call('ZADD', tag(sid) .. ':net-due', nowMs, sampleKey)
+    end
     redis.call('EXPIRE', sampleKey, retentionS)
     if indexed == '1' then
       -- A marker, so the same id is recognised when posted again.
