@@ -1,6 +1,7 @@
 import { pushHeaders } from '../src/domain/signing.js';
 import type { Deps } from '../src/deps.js';
 import type { PushClient } from '../src/lib/http-push.js';
+import { readEach } from '../src/lib/redis.js';
 import type { Alert, AlertKind, AlertStore, OpenAlert } from '../src/store/alerts.js';
 
 interface SchoolHealth {
@@ -15,13 +16,13 @@ interface SchoolHealth {
 
 async function schoolHealth(deps: Deps): Promise<SchoolHealth[]> {
   const sids = (await deps.redis.zrange(deps.keys.schools, 0, -1)).map(Number);
-  // One school per pipeline (each school is one cluster slot), all sent together.
-  const replies = await Promise.all(
-    sids.map((sid) => deps.redis.pipeline().hmget(deps.keys.state(sid), 'headFailingSince', 'lastError').hmget(deps.keys.school(sid), 'status', 'lastError', 'updatedAt').exec()),
-  );
+  const [states, schools] = await Promise.all([
+    readEach<number, (string | null)[]>(deps.redis, sids, (pipeline, sid) => pipeline.hmget(deps.keys.state(sid), 'headFailingSince', 'lastError')),
+    readEach<number, (string | null)[]>(deps.redis, sids, (pipeline, sid) => pipeline.hmget(deps.keys.school(sid), 'status', 'lastError', 'updatedAt')),
+  ]);
   return sids.map((sid, i) => {
-    const [since, stateError] = (replies[i]?.[0]?.[1] ?? []) as (string | null)[];
-    const [status, schoolError] = (replies[i]?.[1]?.[1] ?? []) as (string | null)[];
+    const [since, stateError] = states[i] ?? [];
+    const [status, schoolError] = schools[i] ?? [];
     const verificationFailed = status === 'verification_failed';
     return {
       sid, verificationFailed, verified: status === 'active' || status === 'paused',

@@ -63,12 +63,14 @@ export async function isolationScenario(ctx: ScenarioContext): Promise<Isolation
       await cb.close();
     }
   };
-  const healthyEventCount = floodPlan(sids, events).flat(2).filter((e) => healthy.includes(e.sid)).length;
+  const plan = floodPlan(sids, events);
+  const healthySet = new Set(healthy);
+  const healthyEvents = plan.flat(2).filter((e) => healthySet.has(e.sid)).length;
 
   ctx.log(`isolation: (a) ${sids.length} healthy schools, ${events} events`);
   const allHealthy = await healthyFlood('isoall', sids, events);
-  ctx.log(`isolation: (c) the ${healthy.length} healthy schools alone, ${healthyEventCount} events`);
-  const healthyAlone = await healthyFlood('isoalone', healthy, healthyEventCount);
+  ctx.log(`isolation: (c) the ${healthy.length} healthy schools alone, ${healthyEvents} events`);
+  const healthyAlone = await healthyFlood('isoalone', healthy, healthyEvents);
 
   // (b) 10 % dead or slow
   const deadPort = await freePort();
@@ -81,9 +83,6 @@ export async function isolationScenario(ctx: ScenarioContext): Promise<Isolation
     await ctx.receiver.reset();
     await runLanes(floodPlan(healthy, warmup), (batch) => cb.ingest(batch));
     if (!(await ctx.receiver.waitFor(warmup, deliveryTimeoutMs(warmup))).reached) throw new Error('isolation: warm-up not delivered in time');
-    const plan = floodPlan(sids, events);
-    const healthySet = new Set(healthy);
-    const healthyEvents = plan.flat(2).filter((e) => healthySet.has(e.sid)).length;
     ctx.log(`isolation: (b) ${dead.size} dead + ${slow.size} slow of ${sids.length} schools, ${events} events (${healthyEvents} to healthy ones)`);
     await ctx.receiver.reset();
     const firstStartMs = nowEpochMs();

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { credentialMatches, generateSecret, hashCredential } from '../domain/signing.js';
+import { readEach } from '../lib/redis.js';
 import type { Keys } from './keys.js';
 
 /** A classroom server allowed to post events for some schools (or all: "*"). */
@@ -41,7 +42,7 @@ export class AppStore {
 
   async list(): Promise<App[]> {
     const ids = await this.redis.zrange(this.keys.apps, 0, -1);
-    const rows = await Promise.all(ids.map((id) => this.redis.hgetall(this.keys.app(id))));
+    const rows = await readEach<string, Record<string, string>>(this.redis, ids, (pipeline, id) => pipeline.hgetall(this.keys.app(id)));
     return ids.flatMap((id, i) => parse(id, rows[i] ?? {}) ?? []);
   }
 

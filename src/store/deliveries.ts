@@ -139,8 +139,7 @@ export class DeliveryStore {
     else if (assigned) candidates = [Number(assigned[1])];
     else {
       const sids = (await this.redis.zrange(this.keys.schools, 0, -1)).map(Number);
-      // One EXISTS per school, sent together (each school lives in its own cluster slot).
-      const found = await Promise.all(sids.map((s) => this.redis.exists(this.keys.event(s, id))));
+      const found = await readEach<number, number>(this.redis, sids, (pipeline, s) => pipeline.exists(this.keys.event(s, id)));
       candidates = sids.filter((_, i) => found[i] === 1);
     }
     for (const candidate of candidates) {
@@ -214,8 +213,8 @@ export class DeliveryStore {
       const group = active.slice(i, i + MERGE_CHUNK);
       const boundMs = Math.min(group[0]!.ms + ACTIVITY_SLACK_MS, maxMs);
       if (best.length >= count && boundMs < Number(best[count - 1]!.pos.split('-')[0])) break;
-      const pages = await Promise.all(group.map((school) => this.redis.xrevrange(this.keys.schoolLog(Number(school.sid)), max, min, 'COUNT', count + 1)));
-      pages.forEach((page, j) => best.push(...toEntries(page as StreamReply, `${group[j]!.sid}/`)));
+      const pages = await readEach<{ sid: string }, StreamReply>(this.redis, group, (pipeline, school) => pipeline.xrevrange(this.keys.schoolLog(Number(school.sid)), max, min, 'COUNT', count + 1));
+      pages.forEach((page, j) => best.push(...toEntries(page, `${group[j]!.sid}/`)));
       best.sort(newestFirst);
       best = best.slice(0, count);
     }
@@ -277,8 +276,8 @@ export class DeliveryStore {
   async trimLogs(retentionS: number, nowMs = Date.now()): Promise<void> {
     const cutoffMs = nowMs - retentionS * 1000;
     const sids = (await this.redis.zrange(this.keys.schools, 0, -1)).map(Number);
-    await Promise.all(sids.map((sid) => this.redis.xtrim(this.keys.schoolLog(sid), 'MINID', '~', String(cutoffMs))));
-    const newest = await Promise.all(sids.map((sid) => this.redis.hget(this.keys.state(sid), 'ls')));
+    await readEach(this.redis, sids, (pipeline, sid) => pipeline.xtrim(this.keys.schoolLog(sid), 'MINID', '~', String(cutoffMs)));
+    const newest = await readEach<number, string | null>(this.redis, sids, (pipeline, sid) => pipeline.hget(this.keys.state(sid), 'ls'));
     const active: string[] = [];
     newest.forEach((ms, i) => {
       if (ms) active.push(ms, String(sids[i]));
