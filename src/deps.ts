@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { createBullConnection, createRedis } from './lib/redis.js';
+import { coalesceWrites } from './lib/redis-coalesce.js';
 import type { Logger } from './lib/logger.js';
 import { EndpointGuard } from './lib/endpoint-guard.js';
 import { Metrics } from './lib/metrics.js';
@@ -41,6 +42,8 @@ export interface Deps {
 /** Opens the Redis connections and builds the stores. */
 export function createDeps(config: Readonly<Config>, logger: Logger): Deps {
   const redis = createRedis(config);
+  // Settles of many acknowledgements in one event-loop turn leave in one socket write.
+  coalesceWrites(redis);
   redis.on('error', (error: Error) => logger.warn('redis connection problem', { error: error.message }));
   const bull = createBullConnection(config);
   bull.on('error', (error: Error) => logger.warn('redis (queue) connection problem', { error: error.message }));
