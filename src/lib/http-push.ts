@@ -1,4 +1,4 @@
-import { Agent, errors as undiciErrors } from 'undici';
+import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { EndpointGuard } from './endpoint-guard.js';
 
 /** Largest reply read from a receiver; an acknowledgement is a few dozen bytes. */
@@ -22,6 +22,7 @@ export interface PushClientOptions {
 export class PushClient {
   private readonly agent: Agent;
   private readonly guard: PushClientOptions['guard'];
+  private readonly targets = new Map<string, Target>();
 
   constructor(options: PushClientOptions = {}) {
     this.guard = options.guard;
@@ -34,35 +35,80 @@ export class PushClient {
     });
   }
 
-  async post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<PushResult> {
+  /**
+   * One POST through undici's dispatch API: the reply is collected straight from the parser's
+   * callbacks (no body stream, no AbortSignal), and one timer bounds the whole exchange — waiting
+   * for a connection, sending, the headers and the body.
+   */
+  post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<PushResult> {
     const started = performance.now();
     const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
     if (this.guard?.blocksLiteral(url)) {
-      return { kind: 'network_error', error: 'blocked: the endpoint is a private, loopback or link-local address', durationMs: 0 };
+      return Promise.resolve({ kind: 'network_error', error: 'blocked: the endpoint is a private, loopback or link-local address', durationMs: 0 });
     }
-    const signal = AbortSignal.timeout(timeoutMs);
+    let target: Target;
     try {
-      const target = new URL(url);
-      const response = await this.agent.request({
-        origin: target.origin,
-        path: `${target.pathname}${target.search}`,
-        method: 'POST',
-        headers,
-        body,
-        signal,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-      const { text, truncated } = await readCapped(response.body);
-      return { kind: 'reply', status: response.statusCode, body: text, truncated, durationMs: elapsed() };
+      target = this.targetOf(url);
     } catch (error) {
-      const timedOut =
-        signal.aborted ||
-        error instanceof undiciErrors.HeadersTimeoutError ||
-        error instanceof undiciErrors.BodyTimeoutError ||
-        error instanceof undiciErrors.ConnectTimeoutError;
-      return { kind: timedOut ? 'timeout' : 'network_error', error: describe(error, timedOut, timeoutMs), durationMs: elapsed() };
+      return Promise.resolve({ kind: 'network_error', error: describe(error, false, timeoutMs), durationMs: elapsed() });
     }
+    return new Promise<PushResult>((resolve) => {
+      const reply = new ReplyCollector();
+      let controller: Dispatcher.DispatchController | undefined;
+      let done = false;
+      const finish = (result: PushResult) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        resolve(result);
+      };
+      const timer = setTimeout(() => {
+        finish({ kind: 'timeout', error: describe(null, true, timeoutMs), durationMs: elapsed() });
+        controller?.abort(new Error('push deadline passed'));
+      }, timeoutMs);
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart(c) {
+          controller = c;
+          if (done) c.abort(new Error('push deadline passed'));
+        },
+        onResponseStart(_c, statusCode) {
+          reply.status = statusCode;
+        },
+        onResponseData(c, chunk) {
+          if (!reply.add(chunk)) return;
+          // Over MAX_REPLY_BYTES: judge what was read and drop the connection.
+          finish({ kind: 'reply', status: reply.status, body: reply.text(), truncated: true, durationMs: elapsed() });
+          c.abort(new Error('reply larger than the limit'));
+        },
+        onResponseEnd() {
+          finish({ kind: 'reply', status: reply.status, body: reply.text(), truncated: false, durationMs: elapsed() });
+        },
+        onResponseError(_c, error) {
+          const timedOut =
+            error instanceof undiciErrors.HeadersTimeoutError ||
+            error instanceof undiciErrors.BodyTimeoutError ||
+            error instanceof undiciErrors.ConnectTimeoutError;
+          finish({ kind: timedOut ? 'timeout' : 'network_error', error: describe(error, timedOut, timeoutMs), durationMs: elapsed() });
+        },
+      };
+      try {
+        this.agent.dispatch({ origin: target.origin, path: target.path, method: 'POST', headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }, handler);
+      } catch (error) {
+        finish({ kind: 'network_error', error: describe(error, false, timeoutMs), durationMs: elapsed() });
+      }
+    });
+  }
+
+  /** Origin and path of an endpoint URL, parsed once per URL (a school's URL rarely changes). */
+  private targetOf(url: string): Target {
+    let target = this.targets.get(url);
+    if (target === undefined) {
+      const parsed = new URL(url);
+      target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+      if (this.targets.size >= MAX_CACHED_TARGETS) this.targets.clear();
+      this.targets.set(url, target);
+    }
+    return target;
   }
 
   async close(): Promise<void> {
@@ -70,22 +116,35 @@ export class PushClient {
   }
 }
 
-type Body = AsyncIterable<Buffer | Uint8Array> & { destroy(error?: Error): unknown };
+interface Target {
+  origin: string;
+  path: string;
+}
 
-async function readCapped(body: Body): Promise<{ text: string; truncated: boolean }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
-    if (size + buf.length > MAX_REPLY_BYTES) {
-      chunks.push(buf.subarray(0, MAX_REPLY_BYTES - size));
-      body.destroy();
-      return { text: Buffer.concat(chunks).toString('utf8'), truncated: true };
+/** Endpoint URLs whose parse is kept; past that the cache starts over (bounded memory). */
+const MAX_CACHED_TARGETS = 20_000;
+
+/** The reply's status and its first MAX_REPLY_BYTES. */
+class ReplyCollector {
+  status = 0;
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+
+  /** Keeps the chunk (cut at the limit); true when the reply went over the limit. */
+  add(chunk: Buffer): boolean {
+    if (this.size + chunk.length > MAX_REPLY_BYTES) {
+      this.chunks.push(chunk.subarray(0, MAX_REPLY_BYTES - this.size));
+      this.size = MAX_REPLY_BYTES;
+      return true;
     }
-    chunks.push(buf);
-    size += buf.length;
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    return false;
   }
-  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
+
+  text(): string {
+    return this.chunks.length === 1 ? this.chunks[0]!.toString('utf8') : Buffer.concat(this.chunks).toString('utf8');
+  }
 }
 
 function describe(error: unknown, timedOut: boolean, timeoutMs: number): string {
