@@ -287,14 +287,10 @@ export class DeliveryStore {
   }
 }
 
-/** Reads the ring of per-minute counters into 60 values, oldest first. */
-function minuteSeries(ring: Record<string, string>, nowMs: number): number[] {
+/** Reads the per-minute counters (field: minute number → count) into 60 values, oldest first. */
+function minuteSeries(counts: Record<string, string>, nowMs: number): number[] {
   const minute = Math.floor(nowMs / 60_000);
-  return Array.from({ length: 60 }, (_, i) => {
-    const m = minute - 59 + i;
-    const [at, count] = (ring[String(m % 60)] ?? '').split(':');
-    return Number(at) === m ? Number(count) : 0;
-  });
+  return Array.from({ length: 60 }, (_, i) => Number(counts[String(minute - 59 + i)] ?? 0));
 }
 
 function matches(row: StoredEvent, filter: DeliveryFilter): boolean {

@@ -17,7 +17,7 @@ export class Keys {
   outbox(sid: number): string {
     return `${this.tag(sid)}:q`;
   }
-  /** Deliveries per minute over the last hour: a ring of 60 fields (dashboard sparkline). */
+  /** Deliveries per minute over the last hour: field = minute number since the epoch (dashboard sparkline). */
   deliveriesPerMinute(sid: number): string {
     return `${this.tag(sid)}:dpm`;
   }

@@ -3,6 +3,9 @@ import type { Redis } from 'ioredis';
 import { nodeOfKey } from '../lib/redis.js';
 import type { Keys } from './keys.js';
 import { runScript } from './scripts.js';
+import { SettleBatch, type SettleResult } from './settle-batch.js';
+
+export type { SettleResult } from './settle-batch.js';
 
 /** One event as the ingest script takes it. */
 export interface OutboxEntry {
@@ -44,10 +47,6 @@ export type FetchResult =
   | { kind: 'stale' | 'idle' | 'held' }
   | { kind: 'ok'; endpointUrl: string; secret: string; events: HeadEvent[] };
 
-export type SettleResult =
-  | { kind: 'stale' | 'moved' | 'ok' | 'held' }
-  | { kind: 'retry'; headAttempts: number; epoch: number };
-
 export interface Attempt {
   n: number;
   at: string;
@@ -69,7 +68,11 @@ export class OutboxStore {
     private readonly retentionS: number,
     /** Which Redis node holds a school ("" on a single Redis); tests split batches with it. */
     private readonly nodeOfSchool: (sid: number) => string = (sid) => nodeOfKey(redis, keys.school(sid)),
-  ) {}
+  ) {
+    this.settles = new SettleBatch(redis, keys, retentionS, ATTEMPTS_KEPT, nodeOfSchool);
+  }
+
+  private readonly settles: SettleBatch;
 
   /**
    * Stores a batch: all events or none. On a single Redis (or when every school of the batch lives
@@ -171,16 +174,12 @@ export class OutboxStore {
     return { kind: 'ok', endpointUrl: reply[1] ?? '', secret: reply[2] ?? '', events };
   }
 
-  /** Records the head's attempt (or `gone`: a head whose record vanished is dropped). */
-  async settle(sid: number, token: string, eventId: string, attempt: Attempt | null, errorText = ''): Promise<SettleResult> {
-    const k = this.keys;
-    const reply = (await runScript(
-      this.redis, 'settleHead',
-      [k.school(sid), k.state(sid), k.outbox(sid), k.event(sid, eventId), k.deliveriesPerMinute(sid)],
-      [token, eventId, Date.now(), attempt ? JSON.stringify(attempt) : '', attempt?.outcome ?? 'gone', this.retentionS, ATTEMPTS_KEPT, sid, errorText],
-    )) as [string, number?, number?];
-    if (reply[0] === 'retry') return { kind: 'retry', headAttempts: Number(reply[1]), epoch: Number(reply[2]) };
-    return { kind: reply[0] as 'stale' | 'moved' | 'ok' | 'held' };
+  /**
+   * Records the head's attempt (or `gone`: a head whose record vanished is dropped). The settles
+   * of one event-loop turn go to Redis together (SettleBatch).
+   */
+  settle(sid: number, token: string, eventId: string, attempt: Attempt | null, errorText = ''): Promise<SettleResult> {
+    return this.settles.settle({ sid, token, eventId, attemptJson: attempt ? JSON.stringify(attempt) : '', outcome: attempt?.outcome ?? 'gone', errorText });
   }
 
   /** Ends a slice with work left; returns the epoch of the follow-up job, or null if ownership was lost. */

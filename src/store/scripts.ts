@@ -8,7 +8,7 @@ const LUA_DIR = new URL('./lua/', import.meta.url);
 export const SCRIPT_FILES = {
   ingestEvents: 'ingest-events-1.lua',
   fetchHead: 'fetch-head-3.lua',
-  settleHead: 'settle-head-5.lua',
+  settleHeads: 'settle-heads-1.lua',
   yieldDrain: 'yield-drain-1.lua',
   skipHead: 'skip-head-3.lua',
   requeueEvents: 'requeue-events-3.lua',

@@ -80,7 +80,7 @@ if mode == 'check' then return {'ok'} end
 -- the ms never goes back within a school (a slower API clock reuses the last one), and Redis
 -- numbers the entries of one ms in order, so the log keeps the acceptance order.
 local accepted, duplicates, skipped, samplesStarted = {}, {}, {}, {}
-local touched, touchedOrder, logMs = {}, {}, {}
+local touched, touchedOrder, logMs, renewed = {}, {}, {}, {}
 
 local function logEntryMs(sid)
   local ms = logMs[sid]
@@ -102,8 +102,12 @@ local function store(id, sid, indexed, etype, json, classKey)
   if not pushed then redis.call('HSET', eventKey, 'st', 'unsubscribed', 'q', 0) end
   if classKey ~= '' then
     redis.call('RPUSH', classKey, id)
-    -- Rolling: a class's list lives while events keep coming; the summary shortens it.
-    redis.call('EXPIRE', classKey, retentionS * 2)
+    -- Rolling: a class's list lives while events keep coming (renewed once per batch); the
+    -- summary shortens it.
+    if not renewed[classKey] then
+      renewed[classKey] = true
+      redis.call('EXPIRE', classKey, retentionS * 2)
+    end
   end
   if pushed then
     redis.call('RPUSH', t .. ':q', id)

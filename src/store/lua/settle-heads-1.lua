@@ -1,76 +1,111 @@
+#!lua flags=allow-cross-slot-keys
 --[[
-  Records the outcome of pushing the head event. On "delivered" the head is popped; on a failure
-  it stays at the head and the school is handed to a delayed retry job.
-  KEYS[1] school hash  KEYS[2] state hash  KEYS[3] outbox list  KEYS[4] event hash
-  KEYS[5] per-minute delivery counters (a ring of 60 fields "minute % 60" → "minute:count")
-  ARGV[1] owner token  ARGV[2] event id  ARGV[3] now (ms)  ARGV[4] attempt JSON
-  ARGV[5] outcome  ARGV[6] retention (s)  ARGV[7] attempts kept per event  ARGV[8] sid
-  ARGV[9] error text (failures)
-  Returns {"stale"} (ownership lost: stop), {"moved"} (the head changed, e.g. skipped: refetch),
+  Records the outcomes of pushing the heads of several schools: the acknowledgements that
+  arrived during one turn of a worker's event loop leave in one call, taken in order. On "delivered" a head is popped; on a failure it stays at the head and the school is
+  handed to a delayed retry job. Each school's part is independent of the others'.
+  On a single Redis one call may hold any schools; on a cluster the caller groups the schools by
+  node (the flag above lets one script touch several schools' slots on one node).
+  KEYS[1] the school hash of the first item (routes the script to its node)
+  ARGV[1] key prefix  ARGV[2] now (ms)  ARGV[3] retention (s)  ARGV[4] attempts kept per event
+  ARGV[5] number of items, then 5 values per item:
+          sid, owner token, event id, attempt JSON ("" for gone), outcome (delivered | gone |
+          a failure), error text (failures)
+  Returns one reply per item, in order:
+          {"stale"} (ownership lost: stop), {"moved"} (the head changed, e.g. skipped: refetch),
           {"ok"} (delivered), {"held"} (delivered, but the school is no longer active: stop),
           {"retry", headAttempts, epoch} (failure recorded; add job d-<sid>-<epoch> after the delay)
 ]]
 --- @include "drain-state"
 
-local token, id, nowMs, attempt, outcome = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
-local retentionS, keep, sid, errorText = tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8], ARGV[9]
+local prefix, nowMs, retentionS, keep = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 
-if redis.call('HGET', KEYS[2], 'owner') ~= token then return {'stale'} end
-if redis.call('LINDEX', KEYS[3], 0) ~= id then return {'moved'} end
+local function settle(sid, token, id, attempt, outcome, errorText)
+  local tag = prefix .. ':{s' .. sid .. '}'
+  local schoolKey, stateKey, outboxKey = tag .. ':school', tag .. ':st', tag .. ':q'
+  local eventKey, perMinuteKey = tag .. ':e:' .. id, tag .. ':dpm'
+  -- The hot path (one delivered event) is kept to 8 commands: the state is read once and written
+  -- once, the head is popped without a separate look, and the event record is read once.
+  local state = redis.call('HMGET', stateKey, 'owner', 'headAttempts', 'headFailingSince', 'delivered')
+  if state[1] ~= token then return {'stale'} end
 
-if outcome == 'gone' then
-  redis.call('LPOP', KEYS[3])
-  return {'ok'}
-end
+  if outcome ~= 'delivered' then
+    if redis.call('LINDEX', outboxKey, 0) ~= id then return {'moved'} end
+    if outcome == 'gone' then
+      redis.call('LPOP', outboxKey)
+      return {'ok'}
+    end
+  else
+    local head = redis.call('LPOP', outboxKey)
+    if head ~= id then
+      -- Skipped or requeued meanwhile: put the head back and let the drainer look again.
+      if head then redis.call('LPUSH', outboxKey, head) end
+      return {'moved'}
+    end
 
--- One read of the event record: attempts so far, their count, how often it is still queued
--- (a fresh record has none of these fields: no attempt yet, queued once).
-local record = redis.call('HMGET', KEYS[4], 'att', 'n', 'q')
-local exists = redis.call('EXISTS', KEYS[4]) == 1
+    -- One read of the event record: attempts so far, their count, how often it is still queued
+    -- (a fresh record has none of these fields: no attempt yet, queued once) and `at`, which every
+    -- record has (absent: the record is gone).
+    local record = redis.call('HMGET', eventKey, 'att', 'n', 'q', 'at')
+    if record[4] then
+      -- The attempt list, the count, the status and the queue count in one write.
+      local n = tonumber(record[2] or '0') + 1
+      local att = (record[1] and record[1] ~= '') and (string.sub(record[1], 1, -2) .. ',' .. attempt .. ']') or ('[' .. attempt .. ']')
+      if n > keep then
+        local list = cjson.decode(att)
+        while #list > keep do table.remove(list, 1) end
+        att = cjson.encode(list)
+      end
+      local q = tonumber(record[3] or '1') - 1
+      redis.call('HSET', eventKey, 'n', n, 'att', att, 'st', 'delivered', 'dAt', nowMs, 'q', q)
+      -- Still queued again later (redeliver/replay)? Then it must outlive its retention.
+      if q <= 0 then
+        redis.call('EXPIRE', eventKey, retentionS)
+      end
+    end
 
-if outcome == 'delivered' then
-  redis.call('LPOP', KEYS[3])
+    -- Deliveries per minute: field = the minute's number. A minute's first delivery also drops the
+    -- fields older than an hour (a busy school keeps about 61) and renews the key's life.
+    local minute = math.floor(nowMs / 60000)
+    if redis.call('HINCRBY', perMinuteKey, minute, 1) == 1 then
+      redis.call('EXPIRE', perMinuteKey, 7200)
+      if redis.call('HLEN', perMinuteKey) > 61 then
+        for _, field in ipairs(redis.call('HKEYS', perMinuteKey)) do
+          local m = tonumber(field)
+          if not m or m <= minute - 60 then redis.call('HDEL', perMinuteKey, field) end
+        end
+      end
+    end
+
+    local delivered = tonumber(state[4] or '0') + 1
+    if (state[2] and state[2] ~= '0') or (state[3] and state[3] ~= '') then
+      redis.call('HSET', stateKey, 'delivered', delivered, 'lastDeliveredAt', nowMs, 'headAttempts', 0, 'headFailingSince', '')
+    else
+      redis.call('HSET', stateKey, 'delivered', delivered, 'lastDeliveredAt', nowMs)
+    end
+    if redis.call('HGET', schoolKey, 'status') ~= 'active' then
+      release(stateKey, nowMs)
+      return {'held'}
+    end
+    return {'ok'}
+  end
+
+  local exists = redis.call('EXISTS', eventKey) == 1
   if exists then
-    -- The attempt list, the count, the status and the queue count in one write (the hot path).
-    local n = tonumber(record[2] or '0') + 1
-    local att = (record[1] and record[1] ~= '') and (string.sub(record[1], 1, -2) .. ',' .. attempt .. ']') or ('[' .. attempt .. ']')
-    if n > keep then
-      local list = cjson.decode(att)
-      while #list > keep do table.remove(list, 1) end
-      att = cjson.encode(list)
-    end
-    local q = tonumber(record[3] or '1') - 1
-    redis.call('HSET', KEYS[4], 'n', n, 'att', att, 'st', 'delivered', 'dAt', nowMs, 'q', q)
-    -- Still queued again later (redeliver/replay)? Then it must outlive its retention.
-    if q <= 0 then
-      redis.call('EXPIRE', KEYS[4], retentionS)
-    end
+    recordAttempt(eventKey, attempt, keep)
+    redis.call('HSET', eventKey, 'st', 'failing')
   end
-  redis.call('HINCRBY', KEYS[2], 'delivered', 1)
-  local minute = math.floor(nowMs / 60000)
-  local slot = minute % 60
-  local current = redis.call('HGET', KEYS[5], slot)
-  local count = 1
-  if current then
-    local at, c = string.match(current, '^(%d+):(%d+)$')
-    if tonumber(at) == minute then count = tonumber(c) + 1 end
-  end
-  redis.call('HSET', KEYS[5], slot, minute .. ':' .. count)
-  if count == 1 then redis.call('EXPIRE', KEYS[5], 7200) end
-  redis.call('HSET', KEYS[2], 'lastDeliveredAt', nowMs, 'headAttempts', 0, 'headFailingSince', '')
-  if redis.call('HGET', KEYS[1], 'status') ~= 'active' then
-    release(KEYS[2], nowMs)
-    return {'held'}
-  end
-  return {'ok'}
+  redis.call('HINCRBY', stateKey, 'failedAttempts', 1)
+  local headAttempts = redis.call('HINCRBY', stateKey, 'headAttempts', 1)
+  if not state[3] or state[3] == '' then redis.call('HSET', stateKey, 'headFailingSince', nowMs) end
+  redis.call('HSET', stateKey, 'lastError', errorText, 'lastErrorAt', nowMs)
+  local epoch = reschedule(stateKey, 'retry_wait', nowMs)
+  return {'retry', headAttempts, epoch}
 end
 
-if exists then recordAttempt(KEYS[4], attempt, keep) end
-if exists then redis.call('HSET', KEYS[4], 'st', 'failing') end
-redis.call('HINCRBY', KEYS[2], 'failedAttempts', 1)
-local headAttempts = redis.call('HINCRBY', KEYS[2], 'headAttempts', 1)
-local since = redis.call('HGET', KEYS[2], 'headFailingSince')
-if not since or since == '' then redis.call('HSET', KEYS[2], 'headFailingSince', nowMs) end
-redis.call('HSET', KEYS[2], 'lastError', errorText, 'lastErrorAt', nowMs)
-local epoch = reschedule(KEYS[2], 'retry_wait', nowMs)
-return {'retry', headAttempts, epoch}
+local count, FIRST, WIDTH = tonumber(ARGV[5]), 6, 6
+local replies = {}
+for i = 0, count - 1 do
+  local base = FIRST + i * WIDTH
+  replies[i + 1] = settle(ARGV[base], ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4], ARGV[base + 5])
+end
+return replies

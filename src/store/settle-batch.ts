@@ -1,0 +1,94 @@
+import type { Redis } from 'ioredis';
+import type { Keys } from './keys.js';
+import { runScript } from './scripts.js';
+
+export type SettleResult =
+  | { kind: 'stale' | 'moved' | 'ok' | 'held' }
+  | { kind: 'retry'; headAttempts: number; epoch: number };
+
+/** One school's head outcome, as the settle script takes it. */
+export interface SettleItem {
+  sid: number;
+  token: string;
+  eventId: string;
+  /** The attempt as JSON ("" when the record is gone). */
+  attemptJson: string;
+  /** delivered | gone | the failure's outcome. */
+  outcome: string;
+  errorText: string;
+}
+
+interface Pending extends SettleItem {
+  resolve(result: SettleResult): void;
+  reject(error: unknown): void;
+}
+
+/** Items per script call: a flood's turn settles at most a few hundred heads. */
+const MAX_ITEMS_PER_CALL = 256;
+
+/**
+ * Records head outcomes in batches: every settle asked for during one turn of the event loop
+ * (the acknowledgements that arrived together) goes to Redis as one script call per node, sent
+ * at the turn's end (setImmediate). Nothing waits for an earlier call, so a settle is delayed by
+ * at most the rest of its turn; each school's own order is untouched, because a drainer asks
+ * for its next settle only after this one's reply. One call instead of one per acknowledgement
+ * saves the per-call cost on both sides (the client's command, Redis's script set-up).
+ */
+export class SettleBatch {
+  private pending = new Map<string, Pending[]>();
+  private scheduled = false;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly retentionS: number,
+    private readonly attemptsKept: number,
+    private readonly nodeOfSchool: (sid: number) => string,
+  ) {}
+
+  settle(item: SettleItem): Promise<SettleResult> {
+    return new Promise<SettleResult>((resolve, reject) => {
+      const node = this.nodeOfSchool(item.sid);
+      const group = this.pending.get(node);
+      if (group) group.push({ ...item, resolve, reject });
+      else this.pending.set(node, [{ ...item, resolve, reject }]);
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const groups = this.pending;
+    this.pending = new Map();
+    for (const items of groups.values()) {
+      for (let i = 0; i < items.length; i += MAX_ITEMS_PER_CALL) void this.send(items.slice(i, i + MAX_ITEMS_PER_CALL), true);
+    }
+  }
+
+  private async send(items: Pending[], mayRetryAlone: boolean): Promise<void> {
+    const args: (string | number)[] = [this.keys.prefix, Date.now(), this.retentionS, this.attemptsKept, items.length];
+    for (const it of items) args.push(it.sid, it.token, it.eventId, it.attemptJson, it.outcome, it.errorText);
+    let replies: unknown[][];
+    try {
+      replies = (await runScript(this.redis, 'settleHeads', [this.keys.school(items[0]!.sid)], args)) as unknown[][];
+    } catch (error) {
+      // A cluster whose slots moved since the grouping: each item on its own node. An item the
+      // failed call already applied answers "moved" (its head is gone) and its drainer refetches.
+      if (mayRetryAlone && items.length > 1) {
+        await Promise.all(items.map((it) => this.send([it], false)));
+        return;
+      }
+      for (const it of items) it.reject(error);
+      return;
+    }
+    items.forEach((it, i) => it.resolve(toResult(replies[i]!)));
+  }
+}
+
+function toResult(reply: unknown[]): SettleResult {
+  if (reply[0] === 'retry') return { kind: 'retry', headAttempts: Number(reply[1]), epoch: Number(reply[2]) };
+  return { kind: reply[0] as 'stale' | 'moved' | 'ok' | 'held' };
+}

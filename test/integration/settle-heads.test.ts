@@ -1,0 +1,126 @@
+/**
+ * The settle script (settle-heads) on its own, against the real Redis: the hot path that records a delivered
+ * head (pop, attempt, counters) and its edge cases, with the clock passed in.
+ */
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Keys } from '../../src/store/keys.js';
+import { runScript } from '../../src/store/scripts.js';
+import { dropPrefix, testRedis, uniquePrefix } from '../helpers/harness.js';
+
+const SID = 7;
+const TOKEN = 'owner-token';
+const MINUTE = 60_000;
+
+describe('settle-heads', () => {
+  let redis: Redis;
+  let keys: Keys;
+  let prefix: string;
+
+  beforeAll(() => {
+    redis = testRedis();
+  });
+  afterAll(async () => {
+    redis.disconnect();
+  });
+
+  async function fresh(ids: string[]): Promise<void> {
+    if (prefix) await dropPrefix(prefix);
+    prefix = uniquePrefix('settle');
+    keys = new Keys(prefix);
+    await redis.hset(keys.school(SID), 'status', 'active');
+    await redis.hset(keys.state(SID), 'owner', TOKEN, 'sched', '1', 'phase', 'draining');
+    await redis.rpush(keys.outbox(SID), ...ids);
+    for (const id of ids) await redis.hset(keys.event(SID, id), 'ev', '{}', 'at', 1);
+  }
+
+  type Item = { sid: number; id: string; outcome: string; token?: string };
+  function settleMany(items: Item[], nowMs: number) {
+    const args: (string | number)[] = [prefix, nowMs, 3600, 5, items.length];
+    for (const it of items) {
+      args.push(it.sid, it.token ?? TOKEN, it.id, JSON.stringify({ n: 1, outcome: it.outcome }), it.outcome, it.outcome === 'delivered' ? '' : 'HTTP 500');
+    }
+    return runScript(redis, 'settleHeads', [keys.school(items[0]!.sid)], args) as Promise<unknown[][]>;
+  }
+  async function settle(id: string, outcome: string, nowMs: number, token = TOKEN) {
+    return (await settleMany([{ sid: SID, id, outcome, token }], nowMs))[0]!;
+  }
+
+  it('pops a delivered head, records its attempt and counts it in its minute', async () => {
+    await fresh(['a', 'b']);
+    const now = 1_000 * MINUTE + 5;
+    expect(await settle('a', 'delivered', now)).toEqual(['ok']);
+    expect(await redis.lrange(keys.outbox(SID), 0, -1)).toEqual(['b']);
+    const record = await redis.hgetall(keys.event(SID, 'a'));
+    expect(record).toMatchObject({ st: 'delivered', n: '1', q: '0', dAt: String(now) });
+    expect(JSON.parse(record.att!)).toEqual([{ n: 1, outcome: 'delivered' }]);
+    expect(await redis.ttl(keys.event(SID, 'a'))).toBeGreaterThan(0);
+    expect(await redis.hmget(keys.state(SID), 'delivered', 'lastDeliveredAt')).toEqual(['1', String(now)]);
+    expect(await redis.hgetall(keys.deliveriesPerMinute(SID))).toEqual({ '1000': '1' });
+    expect(await settle('b', 'delivered', now + 1)).toEqual(['ok']);
+    expect(await redis.hgetall(keys.deliveriesPerMinute(SID))).toEqual({ '1000': '2' });
+    expect(await redis.hget(keys.state(SID), 'delivered')).toBe('2');
+  });
+
+  it('puts a head that is not the settled event back, and answers moved', async () => {
+    await fresh(['x', 'y']);
+    expect(await settle('y', 'delivered', 5 * MINUTE)).toEqual(['moved']);
+    expect(await redis.lrange(keys.outbox(SID), 0, -1)).toEqual(['x', 'y']);
+    expect(await redis.hget(keys.event(SID, 'y'), 'st')).toBeNull();
+    expect(await redis.exists(keys.deliveriesPerMinute(SID))).toBe(0);
+  });
+
+  it('changes nothing for a drainer that lost ownership', async () => {
+    await fresh(['x']);
+    expect(await settle('x', 'delivered', 5 * MINUTE, 'someone-else')).toEqual(['stale']);
+    expect(await redis.lrange(keys.outbox(SID), 0, -1)).toEqual(['x']);
+  });
+
+  it('clears the failing head state once the head is delivered', async () => {
+    await fresh(['x']);
+    const reply = await settle('x', 'rejected', 5 * MINUTE);
+    expect(reply[0]).toBe('retry');
+    expect(await redis.hmget(keys.state(SID), 'headAttempts', 'headFailingSince', 'failedAttempts')).toEqual(['1', String(5 * MINUTE), '1']);
+    await redis.hset(keys.state(SID), 'owner', TOKEN); // the retry job's drainer
+    expect(await settle('x', 'delivered', 6 * MINUTE)).toEqual(['ok']);
+    expect(await redis.hmget(keys.state(SID), 'headAttempts', 'headFailingSince', 'delivered')).toEqual(['0', '', '1']);
+    expect(JSON.parse((await redis.hget(keys.event(SID, 'x'), 'att'))!)).toHaveLength(2);
+  });
+
+  it('drops per-minute counters older than an hour when a new minute starts', async () => {
+    await fresh(['x']);
+    const now = 10_000 * MINUTE;
+    const old: Record<string, number | string> = { '7': '9990:3' }; // the earlier ring format
+    for (let m = 10_000 - 90; m < 10_000; m++) old[String(m)] = 1;
+    await redis.hset(keys.deliveriesPerMinute(SID), old);
+    expect(await settle('x', 'delivered', now)).toEqual(['ok']);
+    const fields = Object.keys(await redis.hgetall(keys.deliveriesPerMinute(SID))).map(Number).sort((a, b) => a - b);
+    expect(fields[0]).toBe(10_000 - 59);
+    expect(fields.at(-1)).toBe(10_000);
+    expect(fields).toHaveLength(60);
+  });
+
+  it('settles several schools in one call, each on its own terms', async () => {
+    await fresh(['a', 'b']);
+    const other = SID + 1;
+    await redis.hset(keys.school(other), 'status', 'active');
+    await redis.hset(keys.state(other), 'owner', 'other-token', 'sched', '1');
+    await redis.rpush(keys.outbox(other), 'c');
+    await redis.hset(keys.event(other, 'c'), 'ev', '{}', 'at', 1);
+    const replies = await settleMany([
+      { sid: SID, id: 'a', outcome: 'delivered' },
+      { sid: other, id: 'c', outcome: 'delivered', token: 'lost-token' },
+      { sid: other, id: 'c', outcome: 'timeout', token: 'other-token' },
+    ], 7 * MINUTE);
+    expect(replies[0]).toEqual(['ok']);
+    expect(replies[1]).toEqual(['stale']);
+    expect(replies[2]![0]).toBe('retry');
+    expect(await redis.lrange(keys.outbox(SID), 0, -1)).toEqual(['b']);
+    expect(await redis.lrange(keys.outbox(other), 0, -1)).toEqual(['c']);
+    expect(await redis.hget(keys.event(other, 'c'), 'st')).toBe('failing');
+  });
+
+  afterAll(async () => {
+    if (prefix) await dropPrefix(prefix);
+  });
+});
