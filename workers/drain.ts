@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Job } from 'bullmq';
 import { parseStoredEvent } from '../src/domain/stored-event.js';
 import { retryDelayMs } from '../src/domain/retry-policy.js';
+import { safeKey } from '../src/domain/signing.js';
 import { completeBody, toWire, wirePrefix } from '../src/domain/wire.js';
 import type { HeadEvent } from '../src/store/outbox.js';
 import type { DrainJob } from '../src/queue/jobs.js';
@@ -11,6 +12,25 @@ import { pushSigned } from './push.js';
 type Step = 'next' | 'refetch' | 'stop';
 
 /**
+ * SafeKey = md5(SECRET + TimeStamp) is the same for every push of a school within one second: a
+ * slice drains one school, so it computes it once per second instead of once per push.
+ */
+class SliceSigner {
+  private secret = '';
+  private timeStampS = -1;
+  private key = '';
+
+  readonly safeKeyOf = (secret: string, timeStampS: number): string => {
+    if (secret !== this.secret || timeStampS !== this.timeStampS) {
+      this.secret = secret;
+      this.timeStampS = timeStampS;
+      this.key = safeKey(secret, timeStampS);
+    }
+    return this.key;
+  };
+}
+
+/**
  * Drains one school for a time slice: pushes the head, waits for the acknowledgement, records it,
  * and only then goes on to the next event. A failure schedules a delayed retry job and ends the
  * slice; a slice that runs out of time or batch yields so other schools get their turn.
@@ -18,11 +38,12 @@ type Step = 'next' | 'refetch' | 'stop';
 export async function processDrain(ctx: WorkerContext, job: Job<DrainJob>): Promise<void> {
   const { sid, epoch } = job.data;
   const token = randomUUID();
+  const signer = new SliceSigner();
   const sliceEnd = Date.now() + ctx.config.drainSliceMs;
   let fetched = await ctx.outbox.fetchHead(sid, 'claim', String(epoch), token, ctx.config.drainBatch);
   while (fetched.kind === 'ok') {
     for (const head of fetched.events) {
-      const step = await pushHead(ctx, sid, token, fetched.endpointUrl, fetched.secret, head);
+      const step = await pushHead(ctx, sid, token, fetched.endpointUrl, fetched.secret, head, signer);
       if (step === 'stop') return;
       if (step === 'refetch' || ctx.stopping.value) break;
     }
@@ -35,7 +56,7 @@ export async function processDrain(ctx: WorkerContext, job: Job<DrainJob>): Prom
   }
 }
 
-async function pushHead(ctx: WorkerContext, sid: number, token: string, url: string, secret: string, head: HeadEvent): Promise<Step> {
+async function pushHead(ctx: WorkerContext, sid: number, token: string, url: string, secret: string, head: HeadEvent, signer: SliceSigner): Promise<Step> {
   if (head.json === null) {
     ctx.logger.warn('queued event has no record any more; dropped from the outbox', { sid, eventId: head.id });
     const gone = await ctx.outbox.settle(sid, token, head.id, null);
@@ -45,6 +66,7 @@ async function pushHead(ctx: WorkerContext, sid: number, token: string, url: str
   const report = await pushSigned(ctx.client, {
     url, secret, msgId: head.id, timeoutMs: ctx.config.deliveryTimeoutMs, n: head.attempts + 1,
     bodyFor: (ts, key) => completeBody(prefix, ts, key),
+    safeKeyOf: signer.safeKeyOf,
   });
   const settled = await ctx.outbox.settle(sid, token, head.id, report.attempt, report.errorText);
   const { metrics } = ctx.deps;

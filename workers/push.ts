@@ -10,6 +10,8 @@ export interface SignedPush {
   msgId: string;
   /** Builds the body for this attempt's TimeStamp and SafeKey. */
   bodyFor: (timeStampS: number, safeKey: string) => string;
+  /** SafeKey = md5(SECRET + TimeStamp); a drainer passes its memo of the current second's. */
+  safeKeyOf?: (secret: string, timeStampS: number) => string;
   timeoutMs: number;
   /** 1-based number of this attempt for the event. */
   n: number;
@@ -25,7 +27,7 @@ export interface PushReport {
 /** Sends one signed push and judges the reply exactly as API.md defines the outcomes. */
 export async function pushSigned(client: PushClient, push: SignedPush): Promise<PushReport> {
   const timeStampS = Math.floor(Date.now() / 1000);
-  const body = push.bodyFor(timeStampS, safeKey(push.secret, timeStampS));
+  const body = push.bodyFor(timeStampS, (push.safeKeyOf ?? safeKey)(push.secret, timeStampS));
   const headers = pushHeaders(push.secret, push.msgId, timeStampS, body) as unknown as Record<string, string>;
   const at = new Date().toISOString();
   const result = await client.post(push.url, body, headers, push.timeoutMs);

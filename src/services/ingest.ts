@@ -47,11 +47,13 @@ export async function storeEvents(deps: Deps, appId: string, events: SystemEvent
   if (result.kind === 'id_taken') throw new AppError('id_taken', 409, `event id ${result.id} is already used by another app`, { id: result.id });
   await wakeDrains(deps, result.wakes);
   const accepted = new Set(result.accepted);
+  const perType = new Map<string, number>();
   for (const event of events) {
     if (!accepted.has(event.id)) continue;
-    deps.metrics.eventsIngested.inc({ type: event.type });
+    perType.set(event.type, (perType.get(event.type) ?? 0) + 1);
     if (event.type === 'class_extended') await extendClass(deps, event.sid, event.classId, event.startTime + event.lengthS);
   }
+  for (const [type, n] of perType) deps.metrics.eventsIngested.inc({ type }, n);
   for (const key of result.samplesStarted) {
     const event = events.find((e) => e.type === 'network_sample' && routeOf(deps, e).sampleKey === key) as ClassEvent & { classId: number };
     const windowStartS = netWindowStart(event.actionTime);
