@@ -261,6 +261,8 @@ async function main(): Promise<void> {
       chainedRequests: relay.latencyChainedRequests,
     },
     floodSeconds: round(relay.floodSeconds, 2),
+    /** CPU µs per event during the flood, by process: what the throughput ratio is made of. */
+    floodCpuUsPerEvent: { classbell: rounded(relay.floodCpu), baseline: rounded(baseline.floodCpu) },
     workerConcurrency: baseline.workerConcurrency,
     connectionsPerOrigin: CONNECTIONS_PER_ORIGIN,
   } : undefined;
@@ -305,6 +307,9 @@ async function main(): Promise<void> {
       ['Redis bytes / queued event (MEMORY USAGE)', n(memory.redisKeyBytesPerQueuedEvent), '', ''],
       ['Redis bytes / stored in-class event, delivered', n(memory.redisKeyBytesPerStoredInClassEvent), '', ''],
       ['wire bytes / event', n(relay.wireBytesPerEvent), '', ''],
+      ['flood CPU µs / event: bench process', n(relay.floodCpu.benchUs, 1), n(baseline.floodCpu.benchUs, 1), n(relay.floodCpu.benchUs / baseline.floodCpu.benchUs, 3)],
+      ['flood CPU µs / event: Redis', n(relay.floodCpu.redisUs, 1), n(baseline.floodCpu.redisUs, 1), n(relay.floodCpu.redisUs / baseline.floodCpu.redisUs, 3)],
+      ['flood CPU µs / event: receivers', n(relay.floodCpu.receiverUs, 1), n(baseline.floodCpu.receiverUs, 1), ''],
       ['order violations', n(relay.orderViolations), n(baseline.orderViolations), ''],
       ['duplicates', n(relay.duplicates), n(baseline.duplicates), ''],
     ]));

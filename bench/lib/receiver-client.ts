@@ -39,6 +39,11 @@ export class ReceiverProcess {
     return new ReceiverProcess(child, port);
   }
 
+  /** The child's process id (for its CPU time). */
+  get pid(): number {
+    return this.child.pid ?? NaN;
+  }
+
   /** The endpoint of one school. */
   url(sid: number): string {
     return `http://127.0.0.1:${this.port}/s/${sid}`;

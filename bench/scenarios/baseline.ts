@@ -12,8 +12,9 @@ import { createBullConnection } from '../../src/lib/redis.js';
 import { JOB_DEFAULTS } from '../../src/queue/jobs.js';
 import { DeliveryStore } from '../../src/store/deliveries.js';
 import { benchConfig, type BenchEvent } from '../lib/classbell.js';
+import { CpuMeter, type CpuPerEvent } from '../lib/cpu.js';
 import { nowEpochMs } from '../lib/receiver-protocol.js';
-import { dropPrefix, uniquePrefix } from '../lib/redis-util.js';
+import { benchRedis, dropPrefix, uniquePrefix } from '../lib/redis-util.js';
 import { ratePerS } from '../lib/stats.js';
 import { floodPlan, runLanes, schoolIds, warmupEvents } from '../lib/workload.js';
 import { deliveryTimeoutMs, type ScenarioContext } from './context.js';
@@ -28,6 +29,8 @@ export interface BaselineResult {
   orderViolations: number;
   duplicates: number;
   workerConcurrency: number;
+  /** CPU per event of the bench process (bare BullMQ's producer and worker), Redis and the receivers. */
+  floodCpu: CpuPerEvent;
 }
 
 interface PushJob {
@@ -88,10 +91,14 @@ export async function baselineScenario(ctx: ScenarioContext): Promise<BaselineRe
     await ctx.receiver.reset();
     const plan = floodPlan(sids, ctx.events);
     ctx.log(`baseline: bare BullMQ, ${ctx.events} jobs, concurrency ${config.workerConcurrency}`);
+    const meterRedis = benchRedis();
+    const cpu = await CpuMeter.start(meterRedis, ctx.receiver.pid);
     const firstStartMs = nowEpochMs();
     const addedAt = await runLanes(plan, add);
     const lastAddMs = Math.max(...addedAt);
     const { reached, stats } = await ctx.receiver.waitFor(ctx.events, deliveryTimeoutMs(ctx.events));
+    const floodCpu = await cpu.perEvent(ctx.events);
+    meterRedis.disconnect();
     if (!reached || stats.lastAtMs === null) throw new Error(`baseline delivered ${stats.events} of ${ctx.events} events in time`);
     return {
       addPerS: ratePerS(ctx.events, firstStartMs, lastAddMs),
@@ -99,6 +106,7 @@ export async function baselineScenario(ctx: ScenarioContext): Promise<BaselineRe
       orderViolations: stats.orderViolations,
       duplicates: stats.duplicates,
       workerConcurrency: config.workerConcurrency,
+      floodCpu,
     };
   } finally {
     await worker.close();

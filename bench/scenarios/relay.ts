@@ -5,7 +5,9 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Classbell, handsUp, type BenchEvent, type IngestTiming } from '../lib/classbell.js';
+import { CpuMeter, type CpuPerEvent } from '../lib/cpu.js';
 import { PhaseProfiler, type SelfTime } from '../lib/profile.js';
+import { benchRedis } from '../lib/redis-util.js';
 import { nowEpochMs } from '../lib/receiver-protocol.js';
 import { percentile, ratePerS } from '../lib/stats.js';
 import { floodPlan, runLanes, schoolIds, sleep, warmupEvents } from '../lib/workload.js';
@@ -45,10 +47,12 @@ export interface RelayResult {
   latencyLoopDelayMaxMs: number;
   /** The first offending pushes seen by the receiver (empty when order held). */
   violationSamples: string[];
+  /** CPU per event of the bench process (classbell's API + workers + driver), Redis and the receivers during the flood. */
+  floodCpu: CpuPerEvent;
   profile?: { file: string; top: SelfTime[]; byFile: SelfTime[] };
 }
 
-export type FloodResult = Pick<RelayResult, 'ingestPerS' | 'deliveredPerS' | 'floodSeconds' | 'wireBytesPerEvent' | 'orderViolations' | 'duplicates' | 'malformed' | 'violationSamples' | 'profile'>;
+export type FloodResult = Pick<RelayResult, 'ingestPerS' | 'deliveredPerS' | 'floodSeconds' | 'wireBytesPerEvent' | 'orderViolations' | 'duplicates' | 'malformed' | 'violationSamples' | 'floodCpu' | 'profile'>;
 
 export async function flood(ctx: ScenarioContext, cb: Classbell, sids: number[]): Promise<FloodResult> {
   const warmup = warmupEvents(ctx.events);
@@ -61,10 +65,14 @@ export async function flood(ctx: ScenarioContext, cb: Classbell, sids: number[])
   await ctx.receiver.reset();
   const profiler = ctx.profile ? new PhaseProfiler() : undefined;
   await profiler?.start();
+  const meterRedis = benchRedis();
+  const cpu = await CpuMeter.start(meterRedis, ctx.receiver.pid);
   const firstStartMs = nowEpochMs();
   const timings = await runLanes(plan, (batch) => cb.ingest(batch));
   const lastAckMs = Math.max(...timings.map((t) => t.ackMs));
   const { reached, stats } = await ctx.receiver.waitFor(ctx.events, deliveryTimeoutMs(ctx.events));
+  const floodCpu = await cpu.perEvent(ctx.events);
+  meterRedis.disconnect();
   const profile = profiler
     ? await profiler.stop(fileURLToPath(new URL('../flood.cpuprofile', import.meta.url))).then((p) => ({ file: 'bench/flood.cpuprofile', top: p.total, byFile: p.byFile }))
     : undefined;
@@ -78,6 +86,7 @@ export async function flood(ctx: ScenarioContext, cb: Classbell, sids: number[])
     duplicates: stats.duplicates,
     malformed: stats.malformed,
     violationSamples: stats.samples.map((x) => `flood ${x}`),
+    floodCpu,
     ...(profile ? { profile } : {}),
   };
 }

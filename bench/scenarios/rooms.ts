@@ -8,7 +8,7 @@
  * enableAudio of a different user each time. Latency of each delivered notification = its arrival
  * at the client − the moment the action's request was sent (and − its reply).
  */
-import { readFile } from 'node:fs/promises';
+import { cpuSeconds } from '../lib/cpu.js';
 import { Classbell } from '../lib/classbell.js';
 import { ClassbellProcess } from '../lib/child-classbell.js';
 import { RoomClients } from '../lib/room-clients.js';
@@ -72,17 +72,6 @@ export interface RoomsResult {
   allStreamsMaxMs: number;
   /** The API processes' CPU during the host's actions, % of one core, summed. */
   fanoutApiCpuPct: number;
-}
-
-/** utime + stime of a process, seconds (Linux /proc; USER_HZ 100). NaN when unreadable. */
-async function cpuSeconds(pid: number): Promise<number> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
 }
 
 async function apiCpu(apis: readonly ClassbellProcess[]): Promise<number> {

@@ -1,0 +1,63 @@
+/** CPU time of the processes a flood runs on, so a throughput ratio can be explained per event. */
+import { readFile } from 'node:fs/promises';
+import type { Redis } from 'ioredis';
+import { commandDeltas, commandStats, redisCpuSeconds, type CommandDelta } from './redis-util.js';
+
+/** utime + stime of a process, seconds (Linux /proc; USER_HZ 100). NaN when unreadable. */
+export async function cpuSeconds(pid: number): Promise<number> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU µs per event of each process taking part in a flood. */
+export interface CpuPerEvent {
+  /** The bench process: the relay under test (API and workers, or bare BullMQ) and its driver. */
+  benchUs: number;
+  redisUs: number;
+  /** The receivers' child process: the same work per push for every contender. */
+  receiverUs: number;
+  /** Redis commands per event (scripts count once, their inner commands again), most Redis time first. */
+  redisCommands: CommandDelta[];
+}
+
+interface Snapshot {
+  bench: number;
+  redis: number;
+  receiver: number;
+  commands: Map<string, { calls: number; usec: number }>;
+}
+
+/** Start before a phase, `perEvent(n)` after it. */
+export class CpuMeter {
+  private constructor(
+    private readonly redis: Redis,
+    private readonly receiverPid: number,
+    private readonly start: Snapshot,
+  ) {}
+
+  static async start(redis: Redis, receiverPid: number): Promise<CpuMeter> {
+    return new CpuMeter(redis, receiverPid, await snapshot(redis, receiverPid));
+  }
+
+  async perEvent(events: number): Promise<CpuPerEvent> {
+    const end = await snapshot(this.redis, this.receiverPid);
+    const us = (a: number, b: number) => Math.round(((b - a) * 1e6) / events * 10) / 10;
+    return {
+      benchUs: us(this.start.bench, end.bench),
+      redisUs: us(this.start.redis, end.redis),
+      receiverUs: us(this.start.receiver, end.receiver),
+      redisCommands: commandDeltas(this.start.commands, end.commands, events, 12),
+    };
+  }
+}
+
+async function snapshot(redis: Redis, receiverPid: number): Promise<Snapshot> {
+  const own = process.cpuUsage();
+  const [redisS, receiverS, commands] = await Promise.all([redisCpuSeconds(redis), cpuSeconds(receiverPid), commandStats(redis)]);
+  return { bench: (own.user + own.system) / 1e6, redis: redisS, receiver: receiverS, commands };
+}
