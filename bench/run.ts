@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: classbell (strict per-school order) against bare BullMQ on the same receivers,
  * then the issue-7 scenarios (ingest, scale, isolation, memory, chart) and issue 4's rooms.
- * Options: BENCH_SCHOOLS (100), BENCH_EVENTS (20000), BENCH_RUNS (1; the median of each figure is
+ * Options: BENCH_SCHOOLS (100), BENCH_EVENTS (50000, the issue's flood), BENCH_RUNS (1; the median of each figure is
  * reported), BENCH_PROFILE=1 (CPU profile of classbell's flood phase → bench/flood.cpuprofile, and
  * of the ingest scenario's API process), BENCH_ONLY=headline,ingest,scale,isolation,memory,chart,rooms
  * (a subset; without `headline`, results go to bench/results.partial.json). Scenario sizes: see
@@ -96,8 +96,9 @@ function rounded<T>(value: T, digits = 1): T {
 async function runOnce(ctx: ScenarioContext, only: Set<ScenarioName>): Promise<RunResult> {
   const out: RunResult = {};
   if (only.has('headline')) {
-    out.relay = await relayScenario(ctx);
-    out.baseline = await baselineScenario(ctx);
+    const { relay, between } = await relayScenario(ctx, () => baselineScenario(ctx));
+    out.relay = relay;
+    out.baseline = between;
     out.memory = await memoryScenario(ctx);
     out.httpClient = await httpClientScenario(ctx);
   }
@@ -135,7 +136,7 @@ const met = (t: Target) => (t.kind === 'min' ? t.value >= t.goal : t.value <= t.
 
 async function main(): Promise<void> {
   const schools = positiveInt('BENCH_SCHOOLS', 100);
-  const events = positiveInt('BENCH_EVENTS', 20_000);
+  const events = positiveInt('BENCH_EVENTS', 50_000);
   const runs = positiveInt('BENCH_RUNS', 1);
   const only = selected();
   const startedMs = Date.now();
@@ -180,7 +181,15 @@ async function main(): Promise<void> {
   const rooms = roomsRuns.length > 0
     ? { ...combine(roomsRuns, ['entryFailures', 'actionFailures', 'unexpected', 'seqGaps']), allDelivered: roomsRuns.every((r) => r.allDelivered) }
     : undefined;
-  const ratio = relay && baseline ? relay.deliveredPerS / baseline.deliveredPerS : NaN;
+  // Each run's classbell and baseline floods are measured back to back on the same machine, so the
+  // figure is the median of the per-run ratios (the machine is shared: absolute rates drift
+  // between runs); the ratio of the median rates is kept beside it.
+  const runRatios = perRun.flatMap((r) => (r.relay && r.baseline ? [r.relay.deliveredPerS / r.baseline.deliveredPerS] : []));
+  const ratio = runRatios.length > 0 ? median(runRatios) : NaN;
+  const ratioOfMedians = relay && baseline ? relay.deliveredPerS / baseline.deliveredPerS : NaN;
+  // The same for scale: each run's 10,000-school flood against the same run's headline.
+  const scaleRatios = perRun.flatMap((r) => (r.scale && r.relay ? [r.scale.deliveredPerS / r.relay.deliveredPerS] : []));
+  const scaleRatio = scaleRatios.length > 0 ? median(scaleRatios) : NaN;
 
   const targets: Target[] = [];
   if (relay && baseline) {
@@ -192,7 +201,7 @@ async function main(): Promise<void> {
     targets.push({ target: '2 ingest', figure: `events/s, batches of 100 (best of ${Object.keys(ingest.batchEventsPerS).join('/')} in flight)`, value: ingest.bestBatchEventsPerS, goal: 40_000, kind: 'min' });
     targets.push({ target: '2 ingest', figure: 'single-event posts/s ÷ bare express + XADD', value: ingest.singleRatio, goal: 0.5, kind: 'min' });
   }
-  if (scale && relay) targets.push({ target: '4 scale', figure: `delivered/s at ${n(scale.registered)} schools (${n(scale.receiving)} receiving) ÷ ${schools}-school figure`, value: scale.deliveredPerS / relay.deliveredPerS, goal: 0.8, kind: 'min' });
+  if (scale && relay) targets.push({ target: '4 scale', figure: `delivered/s at ${n(scale.registered)} schools (${n(scale.receiving)} receiving) ÷ ${schools}-school figure`, value: scaleRatio, goal: 0.8, kind: 'min' });
   if (isolation) targets.push({ target: '5 isolation', figure: 'healthy delivered/s with 10 % dead/slow ÷ all healthy', value: isolation.ratio, goal: 0.9, kind: 'min' });
   if (backlog) targets.push({ target: '6 memory', figure: `Redis bytes per queued event ÷ wire body (${n(backlog.queuedEvents)} queued)`, value: backlog.ratioToWire, goal: 2, kind: 'max' });
   const targetRows = targets.map((t) => ({ ...t, value: round(t.value, 3), met: met(t) }));
@@ -220,7 +229,7 @@ async function main(): Promise<void> {
     ...(scale ? {
       scale: {
         ...rounded(scale),
-        ...(relay ? { headlineDeliveredPerS: round(relay.deliveredPerS), ratioToHeadline: round(scale.deliveredPerS / relay.deliveredPerS, 3), target: 0.8, met: scale.deliveredPerS / relay.deliveredPerS >= 0.8 } : {}),
+        ...(relay ? { headlineDeliveredPerS: round(relay.deliveredPerS), ratioToHeadline: round(scaleRatio, 3), target: 0.8, met: scaleRatio >= 0.8 } : {}),
       },
     } : {}),
     ...(isolation ? { isolation: { ...rounded(isolation), target: 0.9, met: isolation.ratio >= 0.9 } } : {}),
@@ -245,6 +254,7 @@ async function main(): Promise<void> {
     baselineDeliveredPerS: round(baseline.deliveredPerS),
     baselineAddPerS: round(baseline.addPerS),
     ratio: round(ratio, 3),
+    ratioOfMedianRates: round(ratioOfMedians, 3),
     orderViolations: relay.orderViolations,
     duplicates: relay.duplicates,
     malformedPushes: relay.malformed,
@@ -277,6 +287,7 @@ async function main(): Promise<void> {
     perRun: perRun.map((r) => ({
       ...(r.relay && r.baseline ? {
         deliveredPerS: round(r.relay.deliveredPerS), baselineDeliveredPerS: round(r.baseline.deliveredPerS),
+        ratio: round(r.relay.deliveredPerS / r.baseline.deliveredPerS, 3),
         ingestPerS: round(r.relay.ingestPerS), p50Ms: round(r.relay.p50Ms, 2), p99Ms: round(r.relay.p99Ms, 2),
       } : {}),
       ...(r.ingest ? { ingestBatchEventsPerS: round(r.ingest.bestBatchEventsPerS), ingestSingleRatio: round(r.ingest.singleRatio, 3) } : {}),
@@ -299,6 +310,7 @@ async function main(): Promise<void> {
     console.log(table([
       ['figure', 'classbell', 'baseline', 'ratio'],
       ['delivered / s (first ingest → last ack)', n(relay.deliveredPerS), n(baseline.deliveredPerS), n(ratio, 3)],
+      ...(runs > 1 ? [['  (ratio: median of the per-run ratios; of the median rates:)', '', '', n(ratioOfMedians, 3)]] : []),
       ['ingest / s (first request → last 202 / add)', n(relay.ingestPerS), n(baseline.addPerS), ''],
       ['latency p50 ms (202 → ack, 1,000/s steady)', n(relay.p50Ms, 2), '', ''],
       ['latency p99 ms (202 → ack)', n(relay.p99Ms, 2), '', ''],
@@ -346,7 +358,7 @@ async function main(): Promise<void> {
   }
   if (scale) {
     console.log(`\nscale: ${n(scale.registered)} registered in ${n(scale.registerSeconds, 1)} s, ${n(scale.receiving)} receiving ${n(scale.events)} events: ` +
-      `${n(scale.deliveredPerS)} delivered/s` + (relay ? ` = ${n(scale.deliveredPerS / relay.deliveredPerS, 3)} × the ${schools}-school figure` : '') +
+      `${n(scale.deliveredPerS)} delivered/s` + (relay ? ` = ${n(scaleRatio, 3)} × the ${schools}-school figure` : '') +
       `; handles ${JSON.stringify(scale.handlesBeforeRegistering)} → ${JSON.stringify(scale.handlesAfterRegistering)}`);
   }
   if (isolation) {

@@ -63,7 +63,7 @@ const envSchema = z
     AUTH_FAILURE_LIMIT: int(0, 1_000_000).default(20),
     AUTH_FAILURE_WINDOW_S: int(1, 86_400).default(60),
     TRUST_PROXY: z.string().optional(),
-    PUSH_CONNECTIONS_PER_ORIGIN: int(1, 1024).default(64),
+    PUSH_CONNECTIONS_PER_ORIGIN: int(1, 1024).default(128),
     SHUTDOWN_TIMEOUT_MS: int(1000, 600_000).default(30_000),
     REDIS_DATA_DIR: z.string().default('./data'),
   })

@@ -19,8 +19,8 @@ import { ratePerS } from '../lib/stats.js';
 import { floodPlan, runLanes, schoolIds, warmupEvents } from '../lib/workload.js';
 import { deliveryTimeoutMs, type ScenarioContext } from './context.js';
 
-/** Connections per receiver origin: what classbell's workers use (PUSH_CONNECTIONS_PER_ORIGIN). */
-export const CONNECTIONS_PER_ORIGIN = Number(process.env.PUSH_CONNECTIONS_PER_ORIGIN ?? 64);
+/** Connections per receiver origin: what classbell's workers use (PUSH_CONNECTIONS_PER_ORIGIN or its default). */
+export const CONNECTIONS_PER_ORIGIN = benchConfig('bench').pushConnectionsPerOrigin;
 
 export interface BaselineResult {
   addPerS: number;

@@ -171,7 +171,12 @@ async function latency(ctx: ScenarioContext, cb: Classbell, sids: number[]): Pro
 }
 
 /** classbell: flood then steady latency, on one instance with S active schools. */
-export async function relayScenario(ctx: ScenarioContext): Promise<RelayResult> {
+/**
+ * `afterFlood` runs between the flood and the latency phase (classbell idle meanwhile): the
+ * headline puts the baseline's flood there, right after classbell's, so the ratio compares two
+ * floods seconds apart on this shared machine rather than with the latency phase between them.
+ */
+export async function relayScenario<T>(ctx: ScenarioContext, afterFlood: () => Promise<T>): Promise<{ relay: RelayResult; between: T }> {
   const cb = await Classbell.start('relay');
   try {
     const sids = schoolIds(ctx.schools);
@@ -179,14 +184,17 @@ export async function relayScenario(ctx: ScenarioContext): Promise<RelayResult> 
     await cb.createSchools(sids, (sid) => ctx.receiver.url(sid));
     ctx.log(`classbell: ${sids.length} schools active; flood of ${ctx.events} events`);
     const floodResult = await flood(ctx, cb, sids);
-    ctx.log(`classbell: flood delivered at ${Math.round(floodResult.deliveredPerS)}/s; latency phase ${LATENCY_RATE_PER_S}/s for ${LATENCY_DURATION_S} s`);
+    ctx.log(`classbell: flood delivered at ${Math.round(floodResult.deliveredPerS)}/s`);
+    const between = await afterFlood();
+    ctx.log(`classbell: latency phase ${LATENCY_RATE_PER_S}/s for ${LATENCY_DURATION_S} s`);
     const latencyResult = await latency(ctx, cb, sids);
-    return {
+    const relay: RelayResult = {
       ...floodResult, ...latencyResult,
       orderViolations: floodResult.orderViolations + latencyResult.latencyOrderViolations,
       duplicates: floodResult.duplicates + latencyResult.latencyDuplicates,
       violationSamples: [...floodResult.violationSamples, ...latencyResult.latencySamples],
     };
+    return { relay, between };
   } finally {
     await cb.close();
   }

@@ -27,7 +27,7 @@ export class PushClient {
   constructor(options: PushClientOptions = {}) {
     this.guard = options.guard;
     this.agent = new Agent({
-      connections: options.connectionsPerOrigin ?? 64,
+      connections: options.connectionsPerOrigin ?? 128,
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 120_000,
       pipelining: 1,
