@@ -41,62 +41,17 @@ export class PushClient {
    * for a connection, sending, the headers and the body.
    */
   post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<PushResult> {
-    const started = performance.now();
-    const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
     if (this.guard?.blocksLiteral(url)) {
       return Promise.resolve({ kind: 'network_error', error: 'blocked: the endpoint is a private, loopback or link-local address', durationMs: 0 });
     }
-    let target: Target;
+    const exchange = new Exchange(timeoutMs);
     try {
-      target = this.targetOf(url);
+      const target = this.targetOf(url);
+      this.agent.dispatch({ origin: target.origin, path: target.path, method: 'POST', headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }, exchange);
     } catch (error) {
-      return Promise.resolve({ kind: 'network_error', error: describe(error, false, timeoutMs), durationMs: elapsed() });
+      exchange.fail(error);
     }
-    return new Promise<PushResult>((resolve) => {
-      const reply = new ReplyCollector();
-      let controller: Dispatcher.DispatchController | undefined;
-      let done = false;
-      const finish = (result: PushResult) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        resolve(result);
-      };
-      const timer = setTimeout(() => {
-        finish({ kind: 'timeout', error: describe(null, true, timeoutMs), durationMs: elapsed() });
-        controller?.abort(new Error('push deadline passed'));
-      }, timeoutMs);
-      const handler: Dispatcher.DispatchHandler = {
-        onRequestStart(c) {
-          controller = c;
-          if (done) c.abort(new Error('push deadline passed'));
-        },
-        onResponseStart(_c, statusCode) {
-          reply.status = statusCode;
-        },
-        onResponseData(c, chunk) {
-          if (!reply.add(chunk)) return;
-          // Over MAX_REPLY_BYTES: judge what was read and drop the connection.
-          finish({ kind: 'reply', status: reply.status, body: reply.text(), truncated: true, durationMs: elapsed() });
-          c.abort(new Error('reply larger than the limit'));
-        },
-        onResponseEnd() {
-          finish({ kind: 'reply', status: reply.status, body: reply.text(), truncated: false, durationMs: elapsed() });
-        },
-        onResponseError(_c, error) {
-          const timedOut =
-            error instanceof undiciErrors.HeadersTimeoutError ||
-            error instanceof undiciErrors.BodyTimeoutError ||
-            error instanceof undiciErrors.ConnectTimeoutError;
-          finish({ kind: timedOut ? 'timeout' : 'network_error', error: describe(error, timedOut, timeoutMs), durationMs: elapsed() });
-        },
-      };
-      try {
-        this.agent.dispatch({ origin: target.origin, path: target.path, method: 'POST', headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }, handler);
-      } catch (error) {
-        finish({ kind: 'network_error', error: describe(error, false, timeoutMs), durationMs: elapsed() });
-      }
-    });
+    return exchange.promise;
   }
 
   /** Origin and path of an endpoint URL, parsed once per URL (a school's URL rarely changes). */
@@ -124,27 +79,92 @@ interface Target {
 /** Endpoint URLs whose parse is kept; past that the cache starts over (bounded memory). */
 const MAX_CACHED_TARGETS = 20_000;
 
-/** The reply's status and its first MAX_REPLY_BYTES. */
-class ReplyCollector {
-  status = 0;
+/**
+ * One push in flight, as undici's dispatch handler: the callbacks keep the status and the first
+ * MAX_REPLY_BYTES of the reply, and the first outcome (reply, error or deadline) settles the
+ * promise. A class rather than closures: nothing is allocated per push beyond this object.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  readonly promise: Promise<PushResult>;
+  private resolve!: (result: PushResult) => void;
+  private readonly started = performance.now();
+  private readonly timer: NodeJS.Timeout;
+  private controller: Dispatcher.DispatchController | undefined;
+  private done = false;
+  private status = 0;
   private readonly chunks: Buffer[] = [];
   private size = 0;
 
-  /** Keeps the chunk (cut at the limit); true when the reply went over the limit. */
-  add(chunk: Buffer): boolean {
-    if (this.size + chunk.length > MAX_REPLY_BYTES) {
-      this.chunks.push(chunk.subarray(0, MAX_REPLY_BYTES - this.size));
-      this.size = MAX_REPLY_BYTES;
-      return true;
-    }
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-    return false;
+  constructor(private readonly timeoutMs: number) {
+    this.promise = new Promise<PushResult>((resolve) => {
+      this.resolve = resolve;
+    });
+    this.timer = setTimeout(expire, timeoutMs, this);
   }
 
-  text(): string {
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.done) controller.abort(new Error('push deadline passed'));
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
+    this.status = statusCode;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.done) return;
+    if (this.size + chunk.length <= MAX_REPLY_BYTES) {
+      this.chunks.push(chunk);
+      this.size += chunk.length;
+      return;
+    }
+    // Over MAX_REPLY_BYTES: judge what was read and drop the connection.
+    this.chunks.push(chunk.subarray(0, MAX_REPLY_BYTES - this.size));
+    this.finish({ kind: 'reply', status: this.status, body: this.text(), truncated: true, durationMs: this.elapsed() });
+    controller.abort(new Error('reply larger than the limit'));
+  }
+
+  onResponseEnd(): void {
+    this.finish({ kind: 'reply', status: this.status, body: this.text(), truncated: false, durationMs: this.elapsed() });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    const timedOut =
+      error instanceof undiciErrors.HeadersTimeoutError ||
+      error instanceof undiciErrors.BodyTimeoutError ||
+      error instanceof undiciErrors.ConnectTimeoutError;
+    this.finish({ kind: timedOut ? 'timeout' : 'network_error', error: describe(error, timedOut, this.timeoutMs), durationMs: this.elapsed() });
+  }
+
+  /** The request could not even be dispatched (a bad URL, a closed client). */
+  fail(error: unknown): void {
+    this.finish({ kind: 'network_error', error: describe(error, false, this.timeoutMs), durationMs: this.elapsed() });
+  }
+
+  /** The deadline passed first. */
+  expire(): void {
+    this.finish({ kind: 'timeout', error: describe(null, true, this.timeoutMs), durationMs: this.elapsed() });
+    this.controller?.abort(new Error('push deadline passed'));
+  }
+
+  private finish(result: PushResult): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.timer);
+    this.resolve(result);
+  }
+
+  private elapsed(): number {
+    return Math.round((performance.now() - this.started) * 10) / 10;
+  }
+
+  private text(): string {
     return this.chunks.length === 1 ? this.chunks[0]!.toString('utf8') : Buffer.concat(this.chunks).toString('utf8');
   }
+}
+
+function expire(exchange: Exchange): void {
+  exchange.expire();
 }
 
 function describe(error: unknown, timedOut: boolean, timeoutMs: number): string {

@@ -18,7 +18,8 @@ export interface SettleItem {
   errorText: string;
 }
 
-interface Pending extends SettleItem {
+interface Pending {
+  item: SettleItem;
   resolve(result: SettleResult): void;
   reject(error: unknown): void;
 }
@@ -50,8 +51,8 @@ export class SettleBatch {
     return new Promise<SettleResult>((resolve, reject) => {
       const node = this.nodeOfSchool(item.sid);
       const group = this.pending.get(node);
-      if (group) group.push({ ...item, resolve, reject });
-      else this.pending.set(node, [{ ...item, resolve, reject }]);
+      if (group) group.push({ item, resolve, reject });
+      else this.pending.set(node, [{ item, resolve, reject }]);
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -70,10 +71,10 @@ export class SettleBatch {
 
   private async send(items: Pending[], mayRetryAlone: boolean): Promise<void> {
     const args: (string | number)[] = [this.keys.prefix, Date.now(), this.retentionS, this.attemptsKept, items.length];
-    for (const it of items) args.push(it.sid, it.token, it.eventId, it.attemptJson, it.outcome, it.errorText);
+    for (const { item: it } of items) args.push(it.sid, it.token, it.eventId, it.attemptJson, it.outcome, it.errorText);
     let replies: unknown[][];
     try {
-      replies = (await runScript(this.redis, 'settleHeads', [this.keys.school(items[0]!.sid)], args)) as unknown[][];
+      replies = (await runScript(this.redis, 'settleHeads', [this.keys.school(items[0]!.item.sid)], args)) as unknown[][];
     } catch (error) {
       // A cluster whose slots moved since the grouping: each item on its own node. An item the
       // failed call already applied answers "moved" (its head is gone) and its drainer refetches.
