@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
-import { readEach } from '../lib/redis.js';
+import { isCluster, readEach } from '../lib/redis.js';
 import { runScript } from './scripts.js';
 
 export type SummaryState = 'scheduled' | 'pushed' | 'none';
@@ -96,7 +96,12 @@ export class ClassStore {
   async schedules(pairs: { sid: number; classId: number }[]): Promise<Map<string, { startTime: number; closeTime: number; courseId: number }>> {
     const out = new Map<string, { startTime: number; closeTime: number; courseId: number }>();
     if (pairs.length === 0) return out;
-    const rows = await readEach<{ sid: number; classId: number }, (string | null)[]>(this.redis, pairs, (pipeline, p) => pipeline.hmget(this.keys.classRecord(p.sid, p.classId), 'startTime', 'closeTime', 'courseId'));
+    // Every ingest batch asks this for all its classes: one script call on a single Redis (one
+    // command instead of one per class); on a cluster, where the keys span slots, one read each.
+    const fields = ['startTime', 'closeTime', 'courseId'];
+    const rows = isCluster(this.redis)
+      ? await readEach<{ sid: number; classId: number }, (string | null)[]>(this.redis, pairs, (pipeline, p) => pipeline.hmget(this.keys.classRecord(p.sid, p.classId), ...fields))
+      : ((await runScript(this.redis, 'hmgetMany', pairs.map((p) => this.keys.classRecord(p.sid, p.classId)), fields)) as (string | null)[][]);
     pairs.forEach((p, i) => {
       const [startTime, closeTime, courseId] = rows[i] ?? [];
       if (startTime && closeTime) out.set(`${p.sid}/${p.classId}`, { startTime: Number(startTime), closeTime: Number(closeTime), courseId: Number(courseId) });

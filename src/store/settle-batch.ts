@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { flushWrites } from '../lib/redis-coalesce.js';
 import type { Keys } from './keys.js';
 import { runScript } from './scripts.js';
 
@@ -24,13 +25,17 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-/** Items per script call: a flood's turn settles at most a few hundred heads. */
-const MAX_ITEMS_PER_CALL = 256;
+/**
+ * A node's batch is sent as soon as it holds this many items, without waiting for the end of the
+ * turn: in a long turn (a flood's), Redis then works on the first acknowledgements while this
+ * process handles the rest, and those schools push their next event sooner.
+ */
+const EAGER_ITEMS = 16;
 
 /**
  * Records head outcomes in batches: every settle asked for during one turn of the event loop
  * (the acknowledgements that arrived together) goes to Redis as one script call per node, sent
- * at the turn's end (setImmediate). Nothing waits for an earlier call, so a settle is delayed by
+ * at the turn's end (setImmediate) or as soon as EAGER_ITEMS are waiting. Nothing waits for an earlier call, so a settle is delayed by
  * at most the rest of its turn; each school's own order is untouched, because a drainer asks
  * for its next settle only after this one's reply. One call instead of one per acknowledgement
  * saves the per-call cost on both sides (the client's command, Redis's script set-up).
@@ -51,8 +56,12 @@ export class SettleBatch {
     return new Promise<SettleResult>((resolve, reject) => {
       const node = this.nodeOfSchool(item.sid);
       const group = this.pending.get(node);
-      if (group) group.push({ item, resolve, reject });
-      else this.pending.set(node, [{ item, resolve, reject }]);
+      if (!group) this.pending.set(node, [{ item, resolve, reject }]);
+      else if (group.push({ item, resolve, reject }) >= EAGER_ITEMS) {
+        this.pending.delete(node);
+        void this.send(group, true);
+        flushWrites(this.redis);
+      }
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -64,9 +73,7 @@ export class SettleBatch {
     this.scheduled = false;
     const groups = this.pending;
     this.pending = new Map();
-    for (const items of groups.values()) {
-      for (let i = 0; i < items.length; i += MAX_ITEMS_PER_CALL) void this.send(items.slice(i, i + MAX_ITEMS_PER_CALL), true);
-    }
+    for (const items of groups.values()) void this.send(items, true);
   }
 
   private async send(items: Pending[], mayRetryAlone: boolean): Promise<void> {
