@@ -17,7 +17,7 @@ import { isolationScenario, type IsolationResult } from './scenarios/isolation.j
 import { scaleScenario, type ScaleResult } from './scenarios/scale.js';
 import { fileURLToPath } from 'node:url';
 import { ReceiverProcess } from './lib/receiver-client.js';
-import { median, round } from './lib/stats.js';
+import { combine, isPlainObject, median, round } from './lib/stats.js';
 import { warmupEvents } from './lib/workload.js';
 import { baselineScenario, CONNECTIONS_PER_ORIGIN, type BaselineResult } from './scenarios/baseline.js';
 import type { ScenarioContext } from './scenarios/context.js';
@@ -63,28 +63,6 @@ interface RunResult {
   rooms?: RoomsResult;
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/**
- * The median of every numeric field over the runs, nested objects included (fields named in
- * `summed` are added up instead); other fields come from the first run.
- */
-function combine<T extends object>(runs: T[], summed: readonly string[] = []): T {
-  const out: Record<string, unknown> = { ...runs[0] };
-  for (const [key, first] of Object.entries(runs[0]!)) {
-    const values = runs.map((r) => (r as Record<string, unknown>)[key]);
-    if (typeof first === 'number') {
-      const nums = values as number[];
-      out[key] = summed.includes(key) ? nums.reduce((a, b) => a + b, 0) : median(nums);
-    } else if (isPlainObject(first) && values.every(isPlainObject)) {
-      out[key] = combine(values as Record<string, unknown>[], summed);
-    }
-  }
-  return out as T;
-}
-
 /** Rounds every number of a (nested) result for the report. */
 function rounded<T>(value: T, digits = 1): T {
   if (typeof value === 'number') return round(value, digits) as T;
@@ -96,7 +74,9 @@ function rounded<T>(value: T, digits = 1): T {
 async function runOnce(ctx: ScenarioContext, only: Set<ScenarioName>): Promise<RunResult> {
   const out: RunResult = {};
   if (only.has('headline')) {
-    const { relay, between } = await relayScenario(ctx, () => baselineScenario(ctx));
+    // Two floods each, in the order classbell, baseline, baseline, classbell: a drift of the shared
+    // machine's speed during the run weighs on both alike.
+    const { relay, between } = await relayScenario(ctx, async () => combine([await baselineScenario(ctx), await baselineScenario(ctx)], ['orderViolations', 'duplicates']), 2);
     out.relay = relay;
     out.baseline = between;
     out.memory = await memoryScenario(ctx);
