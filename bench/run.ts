@@ -16,6 +16,7 @@ import { ingestScenario, type IngestResult } from './scenarios/ingest.js';
 import { isolationScenario, type IsolationResult } from './scenarios/isolation.js';
 import { scaleScenario, type ScaleResult } from './scenarios/scale.js';
 import { fileURLToPath } from 'node:url';
+import { LoadGenerator } from './lib/load-client.js';
 import { ReceiverProcess } from './lib/receiver-client.js';
 import { combine, isPlainObject, median, round } from './lib/stats.js';
 import { warmupEvents } from './lib/workload.js';
@@ -121,8 +122,9 @@ async function main(): Promise<void> {
   const only = selected();
   const startedMs = Date.now();
   const receiver = await ReceiverProcess.start();
+  const load = await LoadGenerator.start();
   const ctx: ScenarioContext = {
-    receiver, schools, events, profile: process.env.BENCH_PROFILE === '1',
+    receiver, load, schools, events, profile: process.env.BENCH_PROFILE === '1',
     log: (message) => console.error(`· [${((Date.now() - startedMs) / 1000).toFixed(0)} s] ${message}`),
   };
   const perRun: RunResult[] = [];
@@ -134,6 +136,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await receiver.close();
+    await load.close();
   }
 
   const n = (v: number, d = 0) => (Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : '—');

@@ -152,6 +152,11 @@ export class Classbell {
   }
 
   /** The Basic authorization of the app createApp() made (for load generators in other processes). */
+  /** Where and how a classroom server posts events to this instance (for the load generator). */
+  get ingestTarget(): { url: string; headers: Record<string, string> } {
+    return { url: `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1/events`, headers: { authorization: this.appAuth, 'content-type': 'application/json' } };
+  }
+
   get appAuthorization(): string {
     return this.appAuth;
   }

@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { LoadJob, LoadReply, LoadResult } from './load-protocol.js';
+import type { LanesResult, LoadJob, LoadReply, LoadResult, PrepareLanesJob } from './load-protocol.js';
 
 const CHILD = fileURLToPath(new URL('../load-process.ts', import.meta.url));
 
@@ -30,7 +30,7 @@ export class LoadGenerator {
     return new LoadGenerator(child);
   }
 
-  private call(message: Omit<LoadJob, 'id'> | { op: 'close' }): Promise<LoadReply> {
+  private call(message: Omit<LoadJob, 'id'> | Omit<PrepareLanesJob, 'id'> | { op: 'run-lanes' } | { op: 'close' }): Promise<LoadReply> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, (r) => (r.ok ? resolve(r) : reject(new Error(`load generator: ${r.error}`))));
@@ -42,6 +42,18 @@ export class LoadGenerator {
     const reply = await this.call({ op: 'run', ...job });
     if (!reply.ok || !reply.result) throw new Error('load generator: no result');
     return reply.result;
+  }
+
+  /**
+   * Posts a flood from this process: `lanes` of request bodies, each lane one request after
+   * another, every lane at once. The bodies and connections are set up first, untimed.
+   */
+  async lanes(url: string, headers: Record<string, string>, lanes: string[][], expectStatus = 202): Promise<LanesResult> {
+    await this.call({ op: 'prepare-lanes', url, headers, lanes, expectStatus });
+    const reply = await this.call({ op: 'run-lanes' });
+    if (!reply.ok || !reply.lanes) throw new Error('load generator: no lanes result');
+    if (reply.lanes.failed > 0) throw new Error(`load generator: ${reply.lanes.failed} of ${reply.lanes.requests} posts failed (${reply.lanes.firstFailure})`);
+    return reply.lanes;
   }
 
   async close(): Promise<void> {

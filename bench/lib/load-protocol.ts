@@ -16,7 +16,35 @@ export interface LoadJob {
   expectStatus: number;
 }
 
-export type LoadRequest = LoadJob | { id: number; op: 'close' };
+/**
+ * A flood's plan, handed over before it starts: lanes of request bodies; a lane posts its bodies
+ * one after another (so each school's events are accepted in order), every lane at once.
+ */
+export interface PrepareLanesJob {
+  id: number;
+  op: 'prepare-lanes';
+  url: string;
+  headers: Record<string, string>;
+  lanes: string[][];
+  expectStatus: number;
+}
+
+/** Runs the prepared lanes. */
+export interface RunLanesJob {
+  id: number;
+  op: 'run-lanes';
+}
+
+export interface LanesResult {
+  /** Epoch ms (performance.timeOrigin + now(), comparable with the receivers' clock). */
+  firstStartMs: number;
+  lastAckMs: number;
+  requests: number;
+  failed: number;
+  firstFailure: string | null;
+}
+
+export type LoadRequest = LoadJob | PrepareLanesJob | RunLanesJob | { id: number; op: 'close' };
 
 export interface LoadResult {
   requests: number;
@@ -31,4 +59,4 @@ export interface LoadResult {
   firstFailure: string | null;
 }
 
-export type LoadReply = { id: number; ok: true; result?: LoadResult } | { id: number; ok: false; error: string };
+export type LoadReply = { id: number; ok: true; result?: LoadResult; lanes?: LanesResult } | { id: number; ok: false; error: string };

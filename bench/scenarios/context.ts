@@ -1,8 +1,14 @@
+import type { LoadGenerator } from '../lib/load-client.js';
 import type { ReceiverProcess } from '../lib/receiver-client.js';
 
 /** What every scenario gets from the runner. */
 export interface ScenarioContext {
   receiver: ReceiverProcess;
+  /**
+   * The classroom servers of the floods: posts the events from its own process, as the receivers
+   * answer from theirs, so neither side of the test harness is charged to classbell's CPU.
+   */
+  load: LoadGenerator;
   schools: number;
   events: number;
   /** Write a CPU profile of the flood phase (BENCH_PROFILE=1). */

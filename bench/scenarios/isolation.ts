@@ -12,11 +12,10 @@
  */
 import { Classbell, type EnvOverrides } from '../lib/classbell.js';
 import { freePort } from '../lib/child-classbell.js';
-import { nowEpochMs } from '../lib/receiver-protocol.js';
 import { ratePerS } from '../lib/stats.js';
-import { floodPlan, runLanes, schoolIds, warmupEvents } from '../lib/workload.js';
+import { floodPlan, schoolIds, warmupEvents } from '../lib/workload.js';
 import { deliveryTimeoutMs, type ScenarioContext } from './context.js';
-import { flood } from './relay.js';
+import { flood, postPlan } from './relay.js';
 
 export interface IsolationResult {
   schools: number;
@@ -77,12 +76,11 @@ export async function isolationScenario(ctx: ScenarioContext): Promise<Isolation
         dead.has(sid) ? `http://127.0.0.1:${deadPort}/s/${sid}` : slow.has(sid) ? `http://127.0.0.1:${ctx.receiver.port}/slow/${sid}` : ctx.receiver.url(sid));
       const warmup = warmupEvents(events);
       await ctx.receiver.reset();
-      await runLanes(floodPlan(healthy, warmup), (batch) => cb.ingest(batch));
+      await postPlan(ctx, cb, floodPlan(healthy, warmup));
       if (!(await ctx.receiver.waitFor(warmup, deliveryTimeoutMs(warmup))).reached) throw new Error('isolation: warm-up not delivered in time');
       ctx.log(`isolation: (b) ${dead.size} dead + ${slow.size} slow of ${sids.length} schools, ${events} events (${healthyEvents} to healthy ones)`);
       await ctx.receiver.reset();
-      const firstStartMs = nowEpochMs();
-      await runLanes(plan, (batch) => cb.ingest(batch));
+      const { firstStartMs } = await postPlan(ctx, cb, plan);
       const { reached, stats } = await ctx.receiver.waitFor(healthyEvents, deliveryTimeoutMs(healthyEvents));
       if (!reached || stats.lastAtMs === null) throw new Error(`isolation: healthy schools got ${stats.events} of ${healthyEvents} events in time`);
       return { perS: ratePerS(healthyEvents, firstStartMs, stats.lastAtMs), stats };

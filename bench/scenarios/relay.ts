@@ -8,9 +8,8 @@ import { Classbell, handsUp, type BenchEvent, type IngestTiming } from '../lib/c
 import { CpuMeter, type CpuPerEvent } from '../lib/cpu.js';
 import { PhaseProfiler, type SelfTime } from '../lib/profile.js';
 import { benchRedis } from '../lib/redis-util.js';
-import { nowEpochMs } from '../lib/receiver-protocol.js';
 import { combine, percentile, ratePerS } from '../lib/stats.js';
-import { floodPlan, runLanes, schoolIds, sleep, warmupEvents } from '../lib/workload.js';
+import { floodPlan, schoolIds, sleep, warmupEvents } from '../lib/workload.js';
 import { deliveryTimeoutMs, type ScenarioContext } from './context.js';
 
 export const LATENCY_RATE_PER_S = 1000;
@@ -54,11 +53,17 @@ export interface RelayResult {
 
 export type FloodResult = Pick<RelayResult, 'ingestPerS' | 'deliveredPerS' | 'floodSeconds' | 'wireBytesPerEvent' | 'orderViolations' | 'duplicates' | 'malformed' | 'violationSamples' | 'floodCpu' | 'profile'>;
 
+/** Posts a flood plan's batches from the load generator's process; its first post and last 202, epoch ms. */
+export async function postPlan(ctx: ScenarioContext, cb: Classbell, plan: BenchEvent[][][]): Promise<{ firstStartMs: number; lastAckMs: number }> {
+  const { url, headers } = cb.ingestTarget;
+  return ctx.load.lanes(url, headers, plan.map((batches) => batches.map((events) => JSON.stringify({ events }))));
+}
+
 export async function flood(ctx: ScenarioContext, cb: Classbell, sids: number[]): Promise<FloodResult> {
   const warmup = warmupEvents(ctx.events);
   if (warmup > 0) {
     await ctx.receiver.reset();
-    await runLanes(floodPlan(sids, warmup), (batch) => cb.ingest(batch));
+    await postPlan(ctx, cb, floodPlan(sids, warmup));
     if (!(await ctx.receiver.waitFor(warmup, deliveryTimeoutMs(warmup))).reached) throw new Error('classbell: warm-up not delivered in time');
   }
   const plan = floodPlan(sids, ctx.events);
@@ -67,9 +72,7 @@ export async function flood(ctx: ScenarioContext, cb: Classbell, sids: number[])
   await profiler?.start();
   const meterRedis = benchRedis();
   const cpu = await CpuMeter.start(meterRedis, ctx.receiver.pid);
-  const firstStartMs = nowEpochMs();
-  const timings = await runLanes(plan, (batch) => cb.ingest(batch));
-  const lastAckMs = Math.max(...timings.map((t) => t.ackMs));
+  const { firstStartMs, lastAckMs } = await postPlan(ctx, cb, plan);
   const { reached, stats } = await ctx.receiver.waitFor(ctx.events, deliveryTimeoutMs(ctx.events));
   const floodCpu = await cpu.perEvent(ctx.events);
   meterRedis.disconnect();
