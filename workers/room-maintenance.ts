@@ -33,7 +33,9 @@ export async function roomMaintenance(deps: Deps): Promise<void> {
  * Empty rooms whose destruction job is missing (the process that emptied them died before adding
  * it, or Redis was away) get the job again, with the full ROOM_EMPTY_TTL_S from now: a lost job
  * delays a destruction, it never cancels it. Index entries naming a room that no longer exists (a
- * crash between a destruction and its index update) are deleted.
+ * crash between a destruction and its index update) are deleted. Online users without a heartbeat
+ * entry (a double fault: an exit racing a re-entry, and a crash before the re-entry's second
+ * heartbeat write) get one, so the heartbeat sweep sees them again.
  */
 export async function reconcileEmptyRooms(deps: Deps): Promise<number> {
   let readded = 0;
@@ -60,7 +62,14 @@ async function reconcileRoom(deps: Deps, indexKey: string, roomId: string): Prom
     if (await deps.rooms.dropStaleIndex(indexKey, roomId)) deps.logger.warn('index named a room that does not exist; deleted', { roomId });
     return false;
   }
-  if (doc.online !== 0 || doc.state !== 1) return false;
+  if (doc.online > 0) {
+    const snapshot = await deps.rooms.load(doc.roomId, { all: true });
+    const online = [...snapshot.members.values()].filter((m) => m.online).map((m) => m.userId);
+    const restored = await deps.rooms.restoreHeartbeats(doc.roomId, online, Date.now());
+    if (restored > 0) deps.logger.warn('online users had no heartbeat entry; restored', { roomId: doc.roomId, users: restored });
+    return false;
+  }
+  if (doc.state !== 1) return false;
   if (await deps.scheduler.jobExists(roomDestroyJobId(doc.roomId, doc.life))) return false;
   deps.logger.warn('empty room had no destruction job; adding it again', { roomId: doc.roomId });
   await deps.scheduler.roomDestroy({ roomId: doc.roomId, appId: doc.appId, roomUuid: doc.roomUuid, life: doc.life }, deps.config.roomEmptyTtlS * 1000);

@@ -187,6 +187,20 @@ export class RoomStore {
     await this.redis.zadd(this.keys.roomHeartbeats, 'XX', nowMs, `${roomId}/${userId}`);
   }
 
+  /**
+   * Gives online users who have no heartbeat entry one, dated `nowMs` (an entry already there is
+   * left alone); returns how many were missing. Such a user is invisible to the heartbeat sweep;
+   * with the entry, a live client's heartbeats keep it fresh and a gone one is taken out in time.
+   */
+  async restoreHeartbeats(roomId: string, userIds: number[], nowMs: number): Promise<number> {
+    if (userIds.length === 0) return 0;
+    const members = userIds.map((id) => `${roomId}/${id}`);
+    const scores = await this.redis.zmscore(this.keys.roomHeartbeats, ...members);
+    const missing = members.filter((_, i) => scores[i] === null);
+    if (missing.length > 0) await this.redis.zadd(this.keys.roomHeartbeats, 'NX', ...missing.flatMap((m) => [nowMs, m]));
+    return missing.length;
+  }
+
   /** Users whose last heartbeat is older than cutoffMs, oldest first. */
   async silentUsers(cutoffMs: number, limit: number): Promise<{ roomId: string; userId: number }[]> {
     const members = await this.redis.zrangebyscore(this.keys.roomHeartbeats, '-inf', `(${cutoffMs}`, 'LIMIT', 0, limit);

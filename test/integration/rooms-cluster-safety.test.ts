@@ -54,6 +54,21 @@ describe('rooms: repairs of what a crash between a room commit and its global ke
     expect(await h.deps.rooms.lastSeen(back.roomId, back.userId)).toBeDefined();
   });
 
+  it('the room reconciler gives an online user without a heartbeat entry one, so a silent user is still taken out', async () => {
+    const user = await enter({ roomUuid: 'hb-lost', userUuid: 'lost-user' });
+    const isOnline = async () => (await h.deps.rooms.load(user.roomId, { userIds: [user.userId] })).members.get(user.userId)?.online === true;
+    // The double fault: an exit's removal raced a re-entry, and the re-entry's second write was lost.
+    await h.deps.redis.zrem(h.deps.keys.roomHeartbeats, `${user.roomId}/${user.userId}`);
+    await sweepSilentUsers(h.deps, Date.now() + 60_000);
+    expect(await isOnline()).toBe(true); // silent for a minute, yet invisible to the sweep
+    await reconcileEmptyRooms(h.deps);
+    expect(await h.deps.rooms.lastSeen(user.roomId, user.userId)).toBeDefined();
+    // Silent from now on: the sweep takes the user out (reason 6), which it could not before.
+    await sweepSilentUsers(h.deps, Date.now() + 60_000);
+    expect(await isOnline()).toBe(false);
+    expect(await h.deps.rooms.lastSeen(user.roomId, user.userId)).toBeUndefined();
+  });
+
   it('an index entry naming a room that does not exist is replaced on entry (compare-and-set), then used by everyone', async () => {
     const index = h.deps.keys.roomIndex(appId, 'dangling');
     await h.deps.redis.set(index, 'deadroom0000'); // a crash between a destruction and its index update
