@@ -5,6 +5,9 @@ import { runScript } from './scripts.js';
 
 export type SummaryState = 'scheduled' | 'pushed' | 'none';
 
+/** Classes from which one ingest batch reads their schedules with one script call. */
+const SCRIPT_READ_FROM = 8;
+
 /** A class (lesson) of the course schedule, with its lesson-summary state. */
 export interface ClassRecord {
   sid: number;
@@ -96,10 +99,11 @@ export class ClassStore {
   async schedules(pairs: { sid: number; classId: number }[]): Promise<Map<string, { startTime: number; closeTime: number; courseId: number }>> {
     const out = new Map<string, { startTime: number; closeTime: number; courseId: number }>();
     if (pairs.length === 0) return out;
-    // Every ingest batch asks this for all its classes: one script call on a single Redis (one
-    // command instead of one per class); on a cluster, where the keys span slots, one read each.
+    // Every ingest batch asks this for all its classes. A batch of many classes on a single Redis
+    // reads them in one script call (one command instead of one per class); a few classes, or a
+    // cluster (where the keys span slots), read one command each, which is cheaper than a script.
     const fields = ['startTime', 'closeTime', 'courseId'];
-    const rows = isCluster(this.redis)
+    const rows = isCluster(this.redis) || pairs.length < SCRIPT_READ_FROM
       ? await readEach<{ sid: number; classId: number }, (string | null)[]>(this.redis, pairs, (pipeline, p) => pipeline.hmget(this.keys.classRecord(p.sid, p.classId), ...fields))
       : ((await runScript(this.redis, 'hmgetMany', pairs.map((p) => this.keys.classRecord(p.sid, p.classId)), fields)) as (string | null)[][]);
     pairs.forEach((p, i) => {
