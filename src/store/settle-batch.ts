@@ -35,10 +35,11 @@ const EAGER_ITEMS = 16;
 /**
  * Records head outcomes in batches: every settle asked for during one turn of the event loop
  * (the acknowledgements that arrived together) goes to Redis as one script call per node, sent
- * at the turn's end (setImmediate) or as soon as EAGER_ITEMS are waiting. Nothing waits for an earlier call, so a settle is delayed by
- * at most the rest of its turn; each school's own order is untouched, because a drainer asks
- * for its next settle only after this one's reply. One call instead of one per acknowledgement
- * saves the per-call cost on both sides (the client's command, Redis's script set-up).
+ * at the turn's end (setImmediate) or as soon as EAGER_ITEMS are waiting. Nothing waits for an
+ * earlier call, so a settle is delayed by at most the rest of its turn; each school's own order
+ * is untouched, because a drainer asks for its next settle only after this one's reply. One call
+ * instead of one per acknowledgement saves the per-call cost on both sides (the client's
+ * command, Redis's script set-up).
  */
 export class SettleBatch {
   private pending = new Map<string, Pending[]>();

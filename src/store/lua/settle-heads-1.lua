@@ -1,13 +1,14 @@
 #!lua flags=allow-cross-slot-keys
 --[[
-  Records the outcomes of pushing the heads of several schools: the acknowledgements that
-  arrived during one turn of a worker's event loop leave in one call, taken in order. On "delivered" a head is popped; on a failure it stays at the head and the school is
-  handed to a delayed retry job. Each school's part is independent of the others'.
+  Records the outcomes of pushing the heads of several schools: the acknowledgements that arrived
+  during one turn of a worker's event loop, in one call, taken in order. On "delivered" a head is
+  popped; on a failure it stays at the head and the school is handed to a delayed retry job. Each
+  school's part is independent of the others'.
   On a single Redis one call may hold any schools; on a cluster the caller groups the schools by
   node (the flag above lets one script touch several schools' slots on one node).
   KEYS[1] the school hash of the first item (routes the script to its node)
   ARGV[1] key prefix  ARGV[2] now (ms)  ARGV[3] retention (s)  ARGV[4] attempts kept per event
-  ARGV[5] number of items, then 5 values per item:
+  ARGV[5] number of items, then 6 values per item:
           sid, owner token, event id, attempt JSON ("" for gone), outcome (delivered | gone |
           a failure), error text (failures)
   Returns one reply per item, in order:
