@@ -7,13 +7,27 @@ import type { LanesResult, LoadJob, LoadReply, LoadRequest, LoadResult, PrepareL
 import { nowEpochMs } from './lib/receiver-protocol.js';
 import { percentile } from './lib/stats.js';
 
+/** One POST: null when it answered `expectStatus`, else what went wrong (for the first failure). */
+async function post(pool: Pool, path: string, headers: Record<string, string>, body: string, expectStatus: number): Promise<string | null> {
+  try {
+    const response = await pool.request({ method: 'POST', path, headers, body });
+    const text = await response.body.text();
+    return response.statusCode === expectStatus ? null : `HTTP ${response.statusCode}: ${text.slice(0, 200)}`;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+function target(url: string): { origin: string; path: string } {
+  const parsed = new URL(url);
+  return { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+}
+
 async function run(job: LoadJob): Promise<LoadResult> {
-  const url = new URL(job.url);
-  const pool = new Pool(url.origin, { connections: job.inFlight, pipelining: 1, keepAliveTimeout: 60_000 });
-  const path = `${url.pathname}${url.search}`;
+  const { origin, path } = target(job.url);
+  const pool = new Pool(origin, { connections: job.inFlight, pipelining: 1, keepAliveTimeout: 60_000 });
   const latencies: number[] = [];
   let sent = 0;
-  let ok = 0;
   let failed = 0;
   let firstFailure: string | null = null;
   const started = performance.now();
@@ -22,38 +36,40 @@ async function run(job: LoadJob): Promise<LoadResult> {
     while (sent < job.requests && performance.now() < deadline) {
       const body = job.bodies[sent++ % job.bodies.length]!;
       const t0 = performance.now();
-      try {
-        const response = await pool.request({ method: 'POST', path, headers: job.headers, body });
-        const text = await response.body.text();
-        if (response.statusCode === job.expectStatus) {
-          ok++;
-          latencies.push(performance.now() - t0);
-        } else {
-          failed++;
-          firstFailure ??= `HTTP ${response.statusCode}: ${text.slice(0, 200)}`;
-        }
-      } catch (error) {
+      const failure = await post(pool, path, job.headers, body, job.expectStatus);
+      if (failure === null) latencies.push(performance.now() - t0);
+      else {
         failed++;
-        firstFailure ??= error instanceof Error ? error.message : String(error);
+        firstFailure ??= failure;
       }
     }
   };
   await Promise.all(Array.from({ length: job.inFlight }, lane));
   const elapsedMs = performance.now() - started;
   await pool.close();
+  const ok = latencies.length;
   return {
     requests: sent, ok, failed, elapsedMs, okPerS: ok / (elapsedMs / 1000),
     p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), firstFailure,
   };
 }
 
+/**
+ * One pool per target and lane count, kept across floods: a flood's unmeasured warm-up opens the
+ * connections its measured flood then uses.
+ */
+const pools = new Map<string, Pool>();
 let prepared: { job: PrepareLanesJob; pool: Pool; path: string } | undefined;
 
-/** Opens the connections of a flood's lanes ahead of it (not timed). */
-async function prepareLanes(job: PrepareLanesJob): Promise<void> {
-  await prepared?.pool.close();
-  const url = new URL(job.url);
-  prepared = { job, pool: new Pool(url.origin, { connections: job.lanes.length, pipelining: 1, keepAliveTimeout: 60_000 }), path: `${url.pathname}${url.search}` };
+function prepareLanes(job: PrepareLanesJob): void {
+  const { origin, path } = target(job.url);
+  const key = `${origin} ${job.lanes.length}`;
+  let pool = pools.get(key);
+  if (!pool) {
+    pool = new Pool(origin, { connections: job.lanes.length, pipelining: 1, keepAliveTimeout: 60_000 });
+    pools.set(key, pool);
+  }
+  prepared = { job, pool, path };
 }
 
 async function runLanes(): Promise<LanesResult> {
@@ -68,21 +84,14 @@ async function runLanes(): Promise<LanesResult> {
   await Promise.all(job.lanes.map(async (bodies) => {
     for (const body of bodies) {
       requests++;
-      try {
-        const response = await pool.request({ method: 'POST', path, headers: job.headers, body });
-        const text = await response.body.text();
-        lastAckMs = Math.max(lastAckMs, nowEpochMs());
-        if (response.statusCode !== job.expectStatus) {
-          failed++;
-          firstFailure ??= `HTTP ${response.statusCode}: ${text.slice(0, 200)}`;
-        }
-      } catch (error) {
+      const failure = await post(pool, path, job.headers, body, job.expectStatus);
+      lastAckMs = Math.max(lastAckMs, nowEpochMs());
+      if (failure !== null) {
         failed++;
-        firstFailure ??= error instanceof Error ? error.message : String(error);
+        firstFailure ??= failure;
       }
     }
   }));
-  await pool.close();
   return { firstStartMs, lastAckMs, requests, failed, firstFailure };
 }
 
@@ -90,29 +99,29 @@ function reply(message: LoadReply): void {
   process.send?.(message);
 }
 
-process.on('message', (message: LoadRequest) => {
-  if (message.op === 'close') {
-    reply({ id: message.id, ok: true });
-    process.disconnect();
-    return;
-  }
-  if (message.op === 'prepare-lanes') {
-    prepareLanes(message).then(
-      () => reply({ id: message.id, ok: true }),
-      (error: unknown) => reply({ id: message.id, ok: false, error: error instanceof Error ? error.message : String(error) }),
-    );
-    return;
-  }
-  if (message.op === 'run-lanes') {
-    runLanes().then(
-      (lanes) => reply({ id: message.id, ok: true, lanes }),
-      (error: unknown) => reply({ id: message.id, ok: false, error: error instanceof Error ? error.message : String(error) }),
-    );
-    return;
-  }
-  run(message).then(
-    (result) => reply({ id: message.id, ok: true, result }),
-    (error: unknown) => reply({ id: message.id, ok: false, error: error instanceof Error ? error.message : String(error) }),
+function answer<T>(id: number, work: Promise<T>, as: (value: T) => Partial<LoadReply>): void {
+  work.then(
+    (value) => reply({ id, ok: true, ...as(value) } as LoadReply),
+    (error: unknown) => reply({ id, ok: false, error: error instanceof Error ? error.message : String(error) }),
   );
+}
+
+process.on('message', (message: LoadRequest) => {
+  switch (message.op) {
+    case 'close':
+      void Promise.all([...pools.values()].map((pool) => pool.close())).finally(() => {
+        reply({ id: message.id, ok: true });
+        process.disconnect();
+      });
+      return;
+    case 'prepare-lanes':
+      answer(message.id, Promise.resolve().then(() => prepareLanes(message)), () => ({}));
+      return;
+    case 'run-lanes':
+      answer(message.id, runLanes(), (lanes) => ({ lanes }));
+      return;
+    default:
+      answer(message.id, run(message), (result) => ({ result }));
+  }
 });
 process.send?.({ ready: true });

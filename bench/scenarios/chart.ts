@@ -34,7 +34,7 @@ export async function chartScenario(ctx: ScenarioContext, headline: RelayResult 
       continue;
     }
     ctx.log(`chart: relay at ${schools} schools`);
-    rows.push(row(schools, (await relayScenario({ ...ctx, schools, profile: false }, async () => undefined)).relay));
+    rows.push(row(schools, (await relayScenario({ ...ctx, schools, profile: false })).relay));
   }
   return rows;
 }

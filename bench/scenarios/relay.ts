@@ -179,7 +179,7 @@ async function latency(ctx: ScenarioContext, cb: Classbell, sids: number[]): Pro
  * headline puts the baseline's flood there, right after classbell's, so the ratio compares two
  * floods seconds apart on this shared machine rather than with the latency phase between them.
  */
-export async function relayScenario<T>(ctx: ScenarioContext, afterFlood: () => Promise<T>, floods = 1): Promise<{ relay: RelayResult; between: T }> {
+export async function relayScenario<T>(ctx: ScenarioContext, afterFlood?: () => Promise<T>, floods = 1): Promise<{ relay: RelayResult; between: T | undefined }> {
   const cb = await Classbell.start('relay');
   try {
     const sids = schoolIds(ctx.schools);
@@ -188,7 +188,7 @@ export async function relayScenario<T>(ctx: ScenarioContext, afterFlood: () => P
     ctx.log(`classbell: ${sids.length} schools active; flood of ${ctx.events} events`);
     const first = await flood(ctx, cb, sids);
     ctx.log(`classbell: flood delivered at ${Math.round(first.deliveredPerS)}/s`);
-    const between = await afterFlood();
+    const between = await afterFlood?.();
     let floodResult = first;
     if (floods > 1) {
       // The same flood again (with its own warm-up): the figures are the mean of the two.
