@@ -25,6 +25,7 @@ import type { ScenarioContext } from './scenarios/context.js';
 import { httpClientScenario, type HttpClientResult } from './scenarios/http-client.js';
 import { memoryScenario, type MemoryResult } from './scenarios/memory.js';
 import { relayScenario, type RelayResult } from './scenarios/relay.js';
+import type { FloodTimeline } from './scenarios/timeline.js';
 import { roomsScenario, type RoomsResult } from './scenarios/rooms.js';
 
 const RESULTS_FILE = fileURLToPath(new URL('./results.json', import.meta.url));
@@ -139,6 +140,7 @@ async function main(): Promise<void> {
     await load.close();
   }
 
+  const timeline = (t: FloodTimeline) => `${n(t.lastIngestS, 2)}, ${n(t.acked.p50, 2)} / ${n(t.acked.p100, 2)}`;
   const n = (v: number, d = 0) => (Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : '—');
   const violations = ['orderViolations', 'duplicates', 'malformed', 'latencyOrderViolations', 'latencyDuplicates'];
   const pick = <K extends keyof RunResult>(k: K): NonNullable<RunResult[K]>[] => defined(perRun.map((r) => r[k])) as NonNullable<RunResult[K]>[];
@@ -256,6 +258,8 @@ async function main(): Promise<void> {
     floodSeconds: round(relay.floodSeconds, 2),
     /** CPU µs per event during the flood, by process: what the throughput ratio is made of. */
     floodCpuUsPerEvent: { classbell: rounded(relay.floodCpu), baseline: rounded(baseline.floodCpu) },
+    /** When the flood's acknowledgements arrived, against the end of its ingest. */
+    floodTimeline: { classbell: relay.floodTimeline, baseline: baseline.floodTimeline },
     workerConcurrency: baseline.workerConcurrency,
     connectionsPerOrigin: CONNECTIONS_PER_ORIGIN,
   } : undefined;
@@ -304,6 +308,9 @@ async function main(): Promise<void> {
       ['wire bytes / event', n(relay.wireBytesPerEvent), '', ''],
       ['flood CPU µs / event: bench process', n(relay.floodCpu.benchUs, 1), n(baseline.floodCpu.benchUs, 1), n(relay.floodCpu.benchUs / baseline.floodCpu.benchUs, 3)],
       ['flood CPU µs / event: Redis', n(relay.floodCpu.redisUs, 1), n(baseline.floodCpu.redisUs, 1), n(relay.floodCpu.redisUs / baseline.floodCpu.redisUs, 3)],
+      ['flood system calls / event: bench process, read / write', `${n(relay.floodCpu.benchReads, 2)} / ${n(relay.floodCpu.benchWrites, 2)}`, `${n(baseline.floodCpu.benchReads, 2)} / ${n(baseline.floodCpu.benchWrites, 2)}`, ''],
+      ['flood: last ingest, 50 % / 100 % acknowledged, s', timeline(relay.floodTimeline), timeline(baseline.floodTimeline), ''],
+      ['flood: delivered / s during / after ingest', `${n(relay.floodTimeline.deliveredPerSDuringIngest)} / ${n(relay.floodTimeline.deliveredPerSAfterIngest)}`, `${n(baseline.floodTimeline.deliveredPerSDuringIngest)} / ${n(baseline.floodTimeline.deliveredPerSAfterIngest)}`, ''],
       ['flood CPU µs / event: receivers', n(relay.floodCpu.receiverUs, 1), n(baseline.floodCpu.receiverUs, 1), ''],
       ['order violations', n(relay.orderViolations), n(baseline.orderViolations), ''],
       ['duplicates', n(relay.duplicates), n(baseline.duplicates), ''],

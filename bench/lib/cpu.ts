@@ -14,6 +14,17 @@ export async function cpuSeconds(pid: number): Promise<number> {
   }
 }
 
+/** read and write system calls of a process so far (Linux /proc/<pid>/io). NaN when unreadable. */
+export async function syscalls(pid: number): Promise<{ reads: number; writes: number }> {
+  try {
+    const io = await readFile(`/proc/${pid}/io`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(io)?.[1] ?? NaN);
+    return { reads: field('syscr'), writes: field('syscw') };
+  } catch {
+    return { reads: NaN, writes: NaN };
+  }
+}
+
 /** CPU µs per event of each process taking part in a flood. */
 export interface CpuPerEvent {
   /** The bench process: the relay under test (API and workers, or bare BullMQ) and its driver. */
@@ -21,6 +32,9 @@ export interface CpuPerEvent {
   redisUs: number;
   /** The receivers' child process: the same work per push for every contender. */
   receiverUs: number;
+  /** The bench process's read and write system calls per event (sockets: Redis, HTTP in and out). */
+  benchReads: number;
+  benchWrites: number;
   /** Redis commands per event (scripts count once, their inner commands again), most Redis time first. */
   redisCommands: CommandDelta[];
 }
@@ -29,6 +43,7 @@ interface Snapshot {
   bench: number;
   redis: number;
   receiver: number;
+  io: { reads: number; writes: number };
   commands: Map<string, { calls: number; usec: number }>;
 }
 
@@ -51,6 +66,8 @@ export class CpuMeter {
       benchUs: us(this.start.bench, end.bench),
       redisUs: us(this.start.redis, end.redis),
       receiverUs: us(this.start.receiver, end.receiver),
+      benchReads: Math.round(((end.io.reads - this.start.io.reads) / events) * 100) / 100,
+      benchWrites: Math.round(((end.io.writes - this.start.io.writes) / events) * 100) / 100,
       redisCommands: commandDeltas(this.start.commands, end.commands, events, 12),
     };
   }
@@ -58,6 +75,6 @@ export class CpuMeter {
 
 async function snapshot(redis: Redis, receiverPid: number): Promise<Snapshot> {
   const own = process.cpuUsage();
-  const [redisS, receiverS, commands] = await Promise.all([redisCpuSeconds(redis), cpuSeconds(receiverPid), commandStats(redis)]);
-  return { bench: (own.user + own.system) / 1e6, redis: redisS, receiver: receiverS, commands };
+  const [redisS, receiverS, commands, io] = await Promise.all([redisCpuSeconds(redis), cpuSeconds(receiverPid), commandStats(redis), syscalls(process.pid)]);
+  return { bench: (own.user + own.system) / 1e6, redis: redisS, receiver: receiverS, io, commands };
 }

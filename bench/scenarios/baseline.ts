@@ -18,6 +18,7 @@ import { benchRedis, dropPrefix, uniquePrefix } from '../lib/redis-util.js';
 import { ratePerS } from '../lib/stats.js';
 import { floodPlan, runLanes, schoolIds, warmupEvents } from '../lib/workload.js';
 import { deliveryTimeoutMs, type ScenarioContext } from './context.js';
+import { floodTimeline, type FloodTimeline } from './timeline.js';
 
 /** Connections per receiver origin: what classbell's workers use (PUSH_CONNECTIONS_PER_ORIGIN or its default). */
 export const CONNECTIONS_PER_ORIGIN = benchConfig('bench').pushConnectionsPerOrigin;
@@ -31,6 +32,8 @@ export interface BaselineResult {
   workerConcurrency: number;
   /** CPU per event of the bench process (bare BullMQ's producer and worker), Redis and the receivers. */
   floodCpu: CpuPerEvent;
+  /** Seconds from the first addBulk to the last one's return and to each share of acknowledgements. */
+  floodTimeline: FloodTimeline;
 }
 
 interface PushJob {
@@ -100,6 +103,7 @@ export async function baselineScenario(ctx: ScenarioContext): Promise<BaselineRe
     const floodCpu = await cpu.perEvent(ctx.events);
     meterRedis.disconnect();
     if (!reached || stats.lastAtMs === null) throw new Error(`baseline delivered ${stats.events} of ${ctx.events} events in time`);
+    const timeline = await floodTimeline(ctx, firstStartMs, lastAddMs);
     return {
       addPerS: ratePerS(ctx.events, firstStartMs, lastAddMs),
       deliveredPerS: ratePerS(ctx.events, firstStartMs, stats.lastAtMs),
@@ -107,6 +111,7 @@ export async function baselineScenario(ctx: ScenarioContext): Promise<BaselineRe
       duplicates: stats.duplicates,
       workerConcurrency: config.workerConcurrency,
       floodCpu,
+      floodTimeline: timeline,
     };
   } finally {
     await worker.close();

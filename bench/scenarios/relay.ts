@@ -11,6 +11,7 @@ import { benchRedis } from '../lib/redis-util.js';
 import { combine, percentile, ratePerS } from '../lib/stats.js';
 import { floodPlan, schoolIds, sleep, warmupEvents } from '../lib/workload.js';
 import { deliveryTimeoutMs, type ScenarioContext } from './context.js';
+import { floodTimeline, type FloodTimeline } from './timeline.js';
 
 export const LATENCY_RATE_PER_S = 1000;
 export const LATENCY_DURATION_S = 10;
@@ -48,10 +49,12 @@ export interface RelayResult {
   violationSamples: string[];
   /** CPU per event of the bench process (classbell's API + workers + driver), Redis and the receivers during the flood. */
   floodCpu: CpuPerEvent;
+  /** Seconds from the flood's first ingest request to its last 202 and to each share of acknowledgements. */
+  floodTimeline: FloodTimeline;
   profile?: { file: string; top: SelfTime[]; byFile: SelfTime[] };
 }
 
-export type FloodResult = Pick<RelayResult, 'ingestPerS' | 'deliveredPerS' | 'floodSeconds' | 'wireBytesPerEvent' | 'orderViolations' | 'duplicates' | 'malformed' | 'violationSamples' | 'floodCpu' | 'profile'>;
+export type FloodResult = Pick<RelayResult, 'ingestPerS' | 'deliveredPerS' | 'floodSeconds' | 'wireBytesPerEvent' | 'orderViolations' | 'duplicates' | 'malformed' | 'violationSamples' | 'floodCpu' | 'floodTimeline' | 'profile'>;
 
 /** Posts a flood plan's batches from the load generator's process; its first post and last 202, epoch ms. */
 export async function postPlan(ctx: ScenarioContext, cb: Classbell, plan: BenchEvent[][][]): Promise<{ firstStartMs: number; lastAckMs: number }> {
@@ -80,6 +83,7 @@ export async function flood(ctx: ScenarioContext, cb: Classbell, sids: number[])
     ? await profiler.stop(fileURLToPath(new URL('../flood.cpuprofile', import.meta.url))).then((p) => ({ file: 'bench/flood.cpuprofile', top: p.total, byFile: p.byFile }))
     : undefined;
   if (!reached || stats.lastAtMs === null) throw new Error(`classbell delivered ${stats.events} of ${ctx.events} events in time`);
+  const timeline = await floodTimeline(ctx, firstStartMs, lastAckMs);
   return {
     ingestPerS: ratePerS(ctx.events, firstStartMs, lastAckMs),
     deliveredPerS: ratePerS(ctx.events, firstStartMs, stats.lastAtMs),
@@ -90,6 +94,7 @@ export async function flood(ctx: ScenarioContext, cb: Classbell, sids: number[])
     malformed: stats.malformed,
     violationSamples: stats.samples.map((x) => `flood ${x}`),
     floodCpu,
+    floodTimeline: timeline,
     ...(profile ? { profile } : {}),
   };
 }
