@@ -80,7 +80,20 @@ if mode == 'check' then return {'ok'} end
 -- the ms never goes back within a school (a slower API clock reuses the last one), and Redis
 -- numbers the entries of one ms in order, so the log keeps the acceptance order.
 local accepted, duplicates, skipped, samplesStarted = {}, {}, {}, {}
-local touched, touchedOrder, logMs, renewed = {}, {}, {}, {}
+local touched, touchedOrder, logMs = {}, {}, {}
+
+-- The ids for each list (outboxes, class lists) are gathered in order and appended with one RPUSH
+-- per list at the end: a batch usually holds several events of each school.
+local lists, listOrder, rolling = {}, {}, {}
+local function append(key, id)
+  local ids = lists[key]
+  if not ids then
+    ids = {}
+    lists[key] = ids
+    table.insert(listOrder, key)
+  end
+  ids[#ids + 1] = id
+end
 
 local function logEntryMs(sid)
   local ms = logMs[sid]
@@ -101,16 +114,11 @@ local function store(id, sid, indexed, etype, json, classKey)
   -- q: how many times the id stands in the outbox (a redelivery queues it again).
   if not pushed then redis.call('HSET', eventKey, 'st', 'unsubscribed', 'q', 0) end
   if classKey ~= '' then
-    redis.call('RPUSH', classKey, id)
-    -- Rolling: a class's list lives while events keep coming (renewed once per batch); the
-    -- summary shortens it.
-    if not renewed[classKey] then
-      renewed[classKey] = true
-      redis.call('EXPIRE', classKey, retentionS * 2)
-    end
+    append(classKey, id)
+    rolling[classKey] = true
   end
   if pushed then
-    redis.call('RPUSH', t .. ':q', id)
+    append(t .. ':q', id)
     redis.call('XADD', t .. ':log', logEntryMs(sid) .. '-*', 'i', id)
     if not touched[sid] then touched[sid] = true; table.insert(touchedOrder, sid) end
   else
@@ -145,6 +153,14 @@ for i = 0, count - 1 do
     store(id, sid, indexed, etype, json, classKey)
     table.insert(accepted, id)
   end
+end
+
+for _, key in ipairs(listOrder) do
+  local ids = lists[key]
+  for i = 1, #ids, 1000 do redis.call('RPUSH', key, unpack(ids, i, math.min(i + 999, #ids))) end
+  -- Rolling: a class's list lives while events keep coming (renewed once per batch); the summary
+  -- shortens it.
+  if rolling[key] then redis.call('EXPIRE', key, retentionS * 2) end
 end
 
 local wakes, activity = {}, {}
