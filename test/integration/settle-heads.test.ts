@@ -120,6 +120,23 @@ describe('settle-heads', () => {
     expect(await redis.hget(keys.event(other, 'c'), 'st')).toBe('failing');
   });
 
+  it('records a delivered head of a school paused meanwhile, then answers held and releases the drain', async () => {
+    await fresh(['a', 'b']);
+    const status = (action: string) => runScript(redis, 'setSchoolStatus', [keys.school(SID), keys.state(SID), keys.outbox(SID)], [action, 8 * MINUTE, SID, '', '']);
+    expect(await status('pause')).toEqual(['ok', 'paused', null]);
+    expect(await settle('a', 'delivered', 8 * MINUTE)).toEqual(['held']);
+    expect(await redis.lrange(keys.outbox(SID), 0, -1)).toEqual(['b']);
+    expect(await redis.hget(keys.event(SID, 'a'), 'st')).toBe('delivered');
+    expect(await redis.hmget(keys.state(SID), 'sched', 'phase', 'owner')).toEqual(['0', 'idle', '']);
+    // Resumed (and verified before): active again, the drain is woken and settles go on.
+    await redis.hset(keys.school(SID), 'verified', '1');
+    const resumed = (await status('resume')) as unknown[];
+    expect(resumed.slice(0, 2)).toEqual(['ok', 'active']);
+    expect(typeof resumed[2]).toBe('number');
+    await redis.hset(keys.state(SID), 'owner', TOKEN);
+    expect(await settle('b', 'delivered', 8 * MINUTE)).toEqual(['ok']);
+  });
+
   afterAll(async () => {
     if (prefix) await dropPrefix(prefix);
   });

@@ -12,24 +12,32 @@
 ]]
 --- @include "drain-state"
 
+-- The school's status, mirrored into its drain state as `hold` ("1" = not active): the settle
+-- script reads the state hash for every delivered event anyway, so a pause stops a drain at its
+-- next acknowledgement without one more read per event.
+local function setStatus(status, ...)
+  redis.call('HSET', KEYS[1], 'status', status, ...)
+  redis.call('HSET', KEYS[2], 'hold', status == 'active' and '0' or '1')
+end
+
 local action, nowMs, sid, verifyId, errorText = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5]
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
 local status = redis.call('HGET', KEYS[1], 'status')
 
 if action == 'pause' then
-  redis.call('HSET', KEYS[1], 'status', 'paused', 'updatedAt', nowMs)
+  setStatus('paused', 'updatedAt', nowMs)
   return {'ok', 'paused', false}
 elseif action == 'resume' then
   if status ~= 'paused' then return {'not_paused'} end
   if redis.call('HGET', KEYS[1], 'verified') ~= '1' then
-    redis.call('HSET', KEYS[1], 'status', 'pending', 'updatedAt', nowMs)
+    setStatus('pending', 'updatedAt', nowMs)
     return {'verify'}
   end
-  redis.call('HSET', KEYS[1], 'status', 'active', 'updatedAt', nowMs)
+  setStatus('active', 'updatedAt', nowMs)
   return {'ok', 'active', wake(KEYS[1], KEYS[2], KEYS[3], nowMs)}
 elseif action == 'verifying' then
   redis.call('HSET', KEYS[1], 'verifyId', verifyId, 'verified', '0', 'updatedAt', nowMs)
-  if status ~= 'paused' then redis.call('HSET', KEYS[1], 'status', 'pending') end
+  if status ~= 'paused' then setStatus('pending') end
   return {'ok', redis.call('HGET', KEYS[1], 'status'), false}
 end
 
@@ -37,10 +45,10 @@ if redis.call('HGET', KEYS[1], 'verifyId') ~= verifyId then return {'stale'} end
 if action == 'verified' then
   redis.call('HSET', KEYS[1], 'verified', '1', 'lastError', '', 'verifiedAt', nowMs)
   if status == 'paused' then return {'ok', 'paused', false} end
-  redis.call('HSET', KEYS[1], 'status', 'active')
+  setStatus('active')
   return {'ok', 'active', wake(KEYS[1], KEYS[2], KEYS[3], nowMs)}
 end
 redis.call('HSET', KEYS[1], 'verified', '0', 'lastError', errorText)
 if status == 'paused' then return {'ok', 'paused', false} end
-redis.call('HSET', KEYS[1], 'status', 'verification_failed')
+setStatus('verification_failed')
 return {'ok', 'verification_failed', false}

@@ -22,11 +22,12 @@ local prefix, nowMs, retentionS, keep = ARGV[1], tonumber(ARGV[2]), tonumber(ARG
 
 local function settle(sid, token, id, attempt, outcome, errorText)
   local tag = prefix .. ':{s' .. sid .. '}'
-  local schoolKey, stateKey, outboxKey = tag .. ':school', tag .. ':st', tag .. ':q'
+  local stateKey, outboxKey = tag .. ':st', tag .. ':q'
   local eventKey, perMinuteKey = tag .. ':e:' .. id, tag .. ':dpm'
-  -- The hot path (one delivered event) is kept to 8 commands: the state is read once and written
+  -- The hot path (one delivered event) is kept to 7 commands: the state is read once and written
   -- once, the head is popped without a separate look, and the event record is read once.
-  local state = redis.call('HMGET', stateKey, 'owner', 'headAttempts', 'headFailingSince', 'delivered')
+  -- hold: "1" once the school is no longer active (set-school-status mirrors its status here).
+  local state = redis.call('HMGET', stateKey, 'owner', 'headAttempts', 'headFailingSince', 'delivered', 'hold')
   if state[1] ~= token then return {'stale'} end
 
   if outcome ~= 'delivered' then
@@ -83,7 +84,7 @@ local function settle(sid, token, id, attempt, outcome, errorText)
     else
       redis.call('HSET', stateKey, 'delivered', delivered, 'lastDeliveredAt', nowMs)
     end
-    if redis.call('HGET', schoolKey, 'status') ~= 'active' then
+    if state[5] == '1' then
       release(stateKey, nowMs)
       return {'held'}
     end
