@@ -39,9 +39,10 @@ function routeOf(deps: Deps, event: SystemEvent): Pick<OutboxEntry, 'classListKe
  * windows to aggregate, class extensions to reschedule.
  */
 export async function storeEvents(deps: Deps, appId: string, events: SystemEvent[], clientIds: Set<string>, nowMs: number): Promise<IngestOutcome> {
-  const entries: OutboxEntry[] = events.map((event) => ({
-    id: event.id, sid: event.sid, indexed: clientIds.has(event.id), type: event.type, json: JSON.stringify(event), ...routeOf(deps, event),
-  }));
+  const entries: OutboxEntry[] = events.map((event) => Object.assign(
+    { id: event.id, sid: event.sid, indexed: clientIds.has(event.id), type: event.type, json: JSON.stringify(event) },
+    routeOf(deps, event),
+  ));
   const result = await deps.outbox.ingest(appId, entries, nowMs);
   if (result.kind === 'no_school') throw notFound(`school ${result.sid}`);
   if (result.kind === 'id_taken') throw new AppError('id_taken', 409, `event id ${result.id} is already used by another app`, { id: result.id });
@@ -83,12 +84,13 @@ async function normalizeBody(deps: Deps, app: App, body: unknown, nowMs: number)
     if (input.id !== undefined) clientIds.add(input.id);
     const classId = 'classId' in input ? input.classId : undefined;
     const schedule = classId !== undefined ? schedules.get(`${sid}/${classId}`) : undefined;
-    const event = normalizeEvent(input, {
-      sid, id: input.id ?? DeliveryStore.assignId(sid, nowMs), nowS: Math.floor(nowMs / 1000),
-      ...(schedule ? { schedule: { startTime: schedule.startTime, closeTime: schedule.closeTime } } : {}),
-    });
+    const id = input.id ?? DeliveryStore.assignId(sid, nowMs);
+    const nowS = Math.floor(nowMs / 1000);
+    // normalizeEvent copies the schedule's two times (no spread here: see normalizeEvent).
+    const event = normalizeEvent(input, schedule ? { sid, id, nowS, schedule } : { sid, id, nowS });
     // The schedule knows the course: pushes carry CourseID even when the event left it out.
-    return schedule && 'classId' in event && event.courseId === undefined ? ({ ...event, courseId: schedule.courseId } as ClassEvent) : event;
+    if (schedule && 'classId' in event && event.courseId === undefined) event.courseId = schedule.courseId;
+    return event;
   });
   return { events, clientIds };
 }
