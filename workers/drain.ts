@@ -3,7 +3,7 @@ import type { Job } from 'bullmq';
 import { parseStoredEvent } from '../src/domain/stored-event.js';
 import { retryDelayMs } from '../src/domain/retry-policy.js';
 import { safeKey } from '../src/domain/signing.js';
-import { completeBody, toWire, wirePrefix } from '../src/domain/wire.js';
+import { toWire, wirePrefix } from '../src/domain/wire.js';
 import type { HeadEvent } from '../src/store/outbox.js';
 import type { DrainJob } from '../src/queue/jobs.js';
 import type { WorkerContext } from './context.js';
@@ -65,7 +65,7 @@ async function pushHead(ctx: WorkerContext, sid: number, token: string, url: str
   const prefix = wirePrefix(toWire(parseStoredEvent(head.json)));
   const report = await pushSigned(ctx.client, {
     url, secret, msgId: head.id, timeoutMs: ctx.config.deliveryTimeoutMs, n: head.attempts + 1,
-    bodyFor: (ts, key) => completeBody(prefix, ts, key),
+    body: { wirePrefix: prefix },
     safeKeyOf: signer.safeKeyOf,
   });
   const settled = await ctx.outbox.settle(sid, token, head.id, report.attempt, report.errorText);

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { Job } from 'bullmq';
-import { testPushBody } from '../src/domain/wire.js';
 import type { VerifyJob } from '../src/queue/jobs.js';
 import type { WorkerContext } from './context.js';
 import { pushSigned } from './push.js';
@@ -16,7 +15,7 @@ export async function processVerify(ctx: WorkerContext, job: Job<VerifyJob>): Pr
     msgId: `test_${randomBytes(8).toString('hex')}`,
     timeoutMs: ctx.config.deliveryTimeoutMs,
     n: 1,
-    bodyFor: (ts, key) => testPushBody(sid, ts, key),
+    body: { testSid: sid },
   });
   const change = await ctx.schools.changeStatus(sid, report.acknowledged ? 'verified' : 'unverified', verifyId, report.errorText);
   if (change.kind === 'ok' && change.wakeEpoch !== null) await ctx.scheduler.drain(sid, change.wakeEpoch);
