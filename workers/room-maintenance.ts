@@ -1,6 +1,5 @@
 import type { Job } from 'bullmq';
 import type { Deps } from '../src/deps.js';
-import { masters } from '../src/lib/redis.js';
 import { roomDestroyJobId, type RoomDestroyJob } from '../src/queue/jobs.js';
 import { relayPendingRooms, relayRoom } from '../src/services/rooms-relay.js';
 import { sweepSilentUsers } from '../src/services/rooms.js';
@@ -39,27 +38,22 @@ export async function roomMaintenance(deps: Deps): Promise<void> {
  */
 export async function reconcileEmptyRooms(deps: Deps): Promise<number> {
   let readded = 0;
-  // Index entries are global keys spread over the cluster: SCAN every master.
-  for (const node of masters(deps.redis)) {
-    let cursor = '0';
-    do {
-      const [next, indexKeys] = await node.scan(cursor, 'MATCH', `${deps.keys.prefix}:ruuid:*`, 'COUNT', 1000);
-      cursor = next;
-      // One GET per key: on a cluster, keys of different slots cannot share an MGET.
-      const roomIds = await Promise.all(indexKeys.map((key) => deps.redis.get(key)));
-      for (const [i, roomId] of roomIds.entries()) {
-        if (roomId && (await reconcileRoom(deps, indexKeys[i] as string, roomId))) readded++;
-      }
-    } while (cursor !== '0');
-  }
+  let cursor = '0';
+  do {
+    const page = await deps.rooms.indexPage(cursor, 1000);
+    cursor = page.next;
+    for (const [field, roomId] of page.entries) {
+      if (await reconcileRoom(deps, field, roomId)) readded++;
+    }
+  } while (cursor !== '0');
   return readded;
 }
 
 /** One index entry of the reconciler; true when a destruction job was added again. */
-async function reconcileRoom(deps: Deps, indexKey: string, roomId: string): Promise<boolean> {
+async function reconcileRoom(deps: Deps, indexField: string, roomId: string): Promise<boolean> {
   const doc = await deps.rooms.doc(roomId);
   if (!doc) {
-    if (await deps.rooms.dropStaleIndex(indexKey, roomId)) deps.logger.warn('index named a room that does not exist; deleted', { roomId });
+    if (await deps.rooms.dropStaleIndex(indexField, roomId)) deps.logger.warn('index named a room that does not exist; deleted', { roomId });
     return false;
   }
   if (doc.online > 0) {

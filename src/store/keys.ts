@@ -140,9 +140,16 @@ export class Keys {
   roomClaim(roomId: string): string {
     return `${this.roomTag(roomId)}:claim`;
   }
-  /** (appId, roomUuid) → the current roomId. */
-  roomIndex(appId: string, roomUuid: string): string {
-    return `${this.prefix}:ruuid:${appId}:${roomUuid}`;
+  /**
+   * The room index: a hash of field {@link roomIndexField} (appId, roomUuid) → the current roomId.
+   * One key rather than one per room, so the room reconciler reads the rooms with HSCAN instead of
+   * SCANning the whole keyspace (millions of event records).
+   */
+  get roomIndex(): string {
+    return `${this.prefix}:ruuid`;
+  }
+  roomIndexField(appId: string, roomUuid: string): string {
+    return `${appId}:${roomUuid}`;
   }
   /** Last heartbeat (ms) of every online room user, members "<roomId>/<userId>". */
   get roomHeartbeats(): string {

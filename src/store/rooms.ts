@@ -135,7 +135,7 @@ export class RoomStore {
    */
   async claimRoomUuid(appId: string, roomUuid: string, replaces: string, roomId: string, claimMs: number): Promise<boolean> {
     await this.redis.set(this.keys.roomClaim(roomId), '1', 'PX', claimMs);
-    if (await this.swapIndex(this.keys.roomIndex(appId, roomUuid), replaces, roomId)) return true;
+    if (await this.swapIndex(this.keys.roomIndexField(appId, roomUuid), replaces, roomId)) return true;
     await this.redis.del(this.keys.roomClaim(roomId)); // this roomId will never be indexed
     return false;
   }
@@ -145,8 +145,8 @@ export class RoomStore {
     return (await this.redis.exists(this.keys.roomClaim(roomId))) === 1;
   }
 
-  private async swapIndex(indexKey: string, from: string, to: string): Promise<boolean> {
-    return Number(await runScript(this.redis, 'roomIndexSwap', [indexKey], [from, to])) === 1;
+  private async swapIndex(field: string, from: string, to: string): Promise<boolean> {
+    return Number(await runScript(this.redis, 'roomIndexSwap', [this.keys.roomIndex], [field, from, to])) === 1;
   }
 
   /**
@@ -154,15 +154,23 @@ export class RoomStore {
    * between a destruction and the index update). The claim is checked before the room: a room
    * created before its claim ended is then seen. False when the entry is still in use.
    */
-  async dropStaleIndex(indexKey: string, roomId: string): Promise<boolean> {
+  async dropStaleIndex(field: string, roomId: string): Promise<boolean> {
     if (await this.creating(roomId)) return false;
     if (await this.redis.exists(this.keys.room(roomId))) return false;
-    return this.swapIndex(indexKey, roomId, '');
+    return this.swapIndex(field, roomId, '');
+  }
+
+  /** One page of the room index: [field, roomId] pairs and the cursor of the next page ('0' = done). */
+  async indexPage(cursor: string, count: number): Promise<{ next: string; entries: [string, string][] }> {
+    const [next, flat] = await this.redis.hscan(this.keys.roomIndex, cursor, 'COUNT', count);
+    const entries: [string, string][] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) entries.push([flat[i]!, flat[i + 1]!]);
+    return { next, entries };
   }
 
   /** The live room of a roomUuid, if any. */
   async roomIdFor(appId: string, roomUuid: string): Promise<string | undefined> {
-    return (await this.redis.get(this.keys.roomIndex(appId, roomUuid))) ?? undefined;
+    return (await this.redis.hget(this.keys.roomIndex, this.keys.roomIndexField(appId, roomUuid))) ?? undefined;
   }
 
   /** Destroys a room: planned (`life`: only if still empty and nobody entered since) or at once. */
@@ -177,7 +185,7 @@ export class RoomStore {
     await Promise.all([
       members.length > 0 ? this.redis.zrem(k.roomHeartbeats, ...members) : undefined,
       this.redis.srem(k.roomRelayPending, room.roomId),
-      this.swapIndex(k.roomIndex(room.appId, room.roomUuid), room.roomId, ''),
+      this.swapIndex(k.roomIndexField(room.appId, room.roomUuid), room.roomId, ''),
     ]);
     return result;
   }

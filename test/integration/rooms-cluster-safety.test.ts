@@ -70,11 +70,11 @@ describe('rooms: repairs of what a crash between a room commit and its global ke
   });
 
   it('an index entry naming a room that does not exist is replaced on entry (compare-and-set), then used by everyone', async () => {
-    const index = h.deps.keys.roomIndex(appId, 'dangling');
-    await h.deps.redis.set(index, 'deadroom0000'); // a crash between a destruction and its index update
+    const index = h.deps.keys.roomIndexField(appId, 'dangling');
+    await h.deps.redis.hset(h.deps.keys.roomIndex, index, 'deadroom0000'); // a crash between a destruction and its index update
     const first = await enter({ roomUuid: 'dangling', userUuid: 'd1', role: 'host' });
     expect(first.roomId).not.toBe('deadroom0000');
-    expect(await h.deps.redis.get(index)).toBe(first.roomId);
+    expect(await h.deps.redis.hget(h.deps.keys.roomIndex, index)).toBe(first.roomId);
     const second = await enter({ roomUuid: 'dangling', userUuid: 'd2' });
     expect(second.roomId).toBe(first.roomId);
     const res = await info(first.roomId, first.userToken).expect(200);
@@ -82,25 +82,25 @@ describe('rooms: repairs of what a crash between a room commit and its global ke
   });
 
   it('an index entry whose room is still being created (claim held) is waited for, and taken over once the claim lapses', async () => {
-    const index = h.deps.keys.roomIndex(appId, 'claimed');
+    const index = h.deps.keys.roomIndexField(appId, 'claimed');
     await h.deps.redis.set(h.deps.keys.roomClaim('slowroom0000'), '1', 'PX', 300); // a creator that died after claiming
-    await h.deps.redis.set(index, 'slowroom0000');
+    await h.deps.redis.hset(h.deps.keys.roomIndex, index, 'slowroom0000');
     const started = Date.now();
     const entered = await enter({ roomUuid: 'claimed', userUuid: 'c1' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     expect(entered.roomId).not.toBe('slowroom0000');
-    expect(await h.deps.redis.get(index)).toBe(entered.roomId);
+    expect(await h.deps.redis.hget(h.deps.keys.roomIndex, index)).toBe(entered.roomId);
     // The late creator can no longer create the room the index once named.
     expect(await h.deps.rooms.creating('slowroom0000')).toBe(false);
   });
 
   it('the room reconciler deletes an index entry naming a room that does not exist, and keeps live ones', async () => {
     const live = await enter({ roomUuid: 'kept', userUuid: 'k1' });
-    const dangling = h.deps.keys.roomIndex(appId, 'gone');
-    await h.deps.redis.set(dangling, 'goneroom0000');
+    const dangling = h.deps.keys.roomIndexField(appId, 'gone');
+    await h.deps.redis.hset(h.deps.keys.roomIndex, dangling, 'goneroom0000');
     await reconcileEmptyRooms(h.deps);
-    expect(await h.deps.redis.exists(dangling)).toBe(0);
-    expect(await h.deps.redis.get(h.deps.keys.roomIndex(appId, 'kept'))).toBe(live.roomId);
+    expect(await h.deps.redis.hexists(h.deps.keys.roomIndex, dangling)).toBe(0);
+    expect(await h.deps.redis.hget(h.deps.keys.roomIndex, h.deps.keys.roomIndexField(appId, 'kept'))).toBe(live.roomId);
   });
 
   it('the relay sweep drops a room to relay that has nothing to relay (a crash after a destruction)', async () => {
