@@ -1,7 +1,9 @@
 import { Worker, type Job } from 'bullmq';
 import type { Deps } from '../src/deps.js';
 import { PushClient } from '../src/lib/http-push.js';
-import { createBullConnection } from '../src/lib/redis.js';
+import { createBullConnection, createRedis, waitReady } from '../src/lib/redis.js';
+import { coalesceWrites } from '../src/lib/redis-coalesce.js';
+import { OutboxStore } from '../src/store/outbox.js';
 import { QUEUE_NAME, type DrainJob, type NetReportJob, type RoomDestroyJob, type SummaryJob, type VerifyJob } from '../src/queue/jobs.js';
 import type { WorkerContext } from './context.js';
 import { processDrain } from './drain.js';
@@ -26,16 +28,28 @@ export function startWorkers(deps: Deps): RunningWorkers {
   // The alert webhook is the operator's own endpoint: not subject to the school SSRF guard.
   const alertClient = new PushClient({ connectionsPerOrigin: 2 });
   const stopping = { value: false };
+  // The drains' own connection. In one process with the API (the default), the drains' head reads
+  // and settles would otherwise queue on one socket behind the ingest's scripts (a batch of 100
+  // events is about a millisecond of Redis time each); Redis serves two connections in turn. It
+  // coalesces its writes like the stores' connection.
+  const drainRedis = createRedis(config);
+  coalesceWrites(drainRedis);
+  drainRedis.on('error', (error: Error) => logger.warn('redis (drain) connection problem', { error: error.message }));
   const ctx: WorkerContext = {
     config, logger, client, stopping, deps,
-    scheduler: deps.scheduler, outbox: deps.outbox, schools: deps.schools, deliveries: deps.deliveries,
+    scheduler: deps.scheduler, outbox: new OutboxStore(drainRedis, keys, config.deliveryRetentionS), schools: deps.schools, deliveries: deps.deliveries,
   };
   const connection = createBullConnection(config);
   connection.on('error', (error: Error) => logger.warn('redis (worker) connection problem', { error: error.message }));
   const worker = new Worker(
     QUEUE_NAME,
     async (job: Job) => {
-      if (job.name === 'drain') return processDrain(ctx, job as Job<DrainJob>);
+      if (job.name === 'drain') {
+        // Commands fail fast while a connection is not ready (as on the stores' connection): the
+        // first jobs after start wait for it, as the process waited for the stores' one.
+        if (drainRedis.status !== 'ready') await waitReady(drainRedis, 10_000);
+        return processDrain(ctx, job as Job<DrainJob>);
+      }
       if (job.name === 'verify') return processVerify(ctx, job as Job<VerifyJob>);
       if (job.name === 'summary') return processSummary(ctx, job as Job<SummaryJob>);
       if (job.name === 'net-report') return processNetReport(ctx, job as Job<NetReportJob>);
@@ -73,6 +87,7 @@ export function startWorkers(deps: Deps): RunningWorkers {
       await client.close();
       await alertClient.close();
       connection.disconnect();
+      drainRedis.disconnect();
     },
   };
 }
