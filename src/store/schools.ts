@@ -78,7 +78,7 @@ export class SchoolStore {
     // Indexes first (single-key commands: each may live on another cluster node), then the school.
     await this.redis.set(this.keys.schoolApiKey(apiKeyHash), input.sid);
     await this.redis.zadd(this.keys.schools, input.sid, String(input.sid));
-    const created = await runScript(this.redis, 'createSchool', [this.keys.school(input.sid)], [input.sid, now, ...Object.entries(fields).flat()]);
+    const created = await runScript(this.redis, 'createSchool', [this.keys.school(input.sid), this.keys.state(input.sid)], [input.sid, now, ...Object.entries(fields).flat()]);
     if (created !== 1) {
       await this.redis.del(this.keys.schoolApiKey(apiKeyHash));
       return undefined;
@@ -105,7 +105,9 @@ export class SchoolStore {
     if (patch.subscriptions !== undefined) fields.subs = encodeSubs(patch.subscriptions);
     const key = this.keys.school(sid);
     if (!(await this.redis.exists(key))) return false;
-    await this.redis.hset(key, fields);
+    if (fields.subs === undefined) await this.redis.hset(key, fields);
+    // The drain state mirrors the subscriptions for the ingest (same slot: one transaction).
+    else await this.redis.multi().hset(key, fields).hset(this.keys.state(sid), 'subs', fields.subs).exec();
     return true;
   }
 

@@ -13,7 +13,7 @@ export const SCRIPT_FILES = {
   skipHead: 'skip-head-3.lua',
   requeueEvents: 'requeue-events-3.lua',
   setSchoolStatus: 'set-school-status-3.lua',
-  createSchool: 'create-school-1.lua',
+  createSchool: 'create-school-2.lua',
   settleSummary: 'settle-summary-2.lua',
   rateLimit: 'rate-limit-1.lua',
   roomLoad: 'room-load-4.lua',

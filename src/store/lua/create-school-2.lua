@@ -1,14 +1,18 @@
 --[[
   Registers a school unless its sid is taken.
-  KEYS[1] school hash
+  KEYS[1] school hash   KEYS[2] its drain state hash
   ARGV[1] sid  ARGV[2] now (ms)  ARGV[3..] field, value pairs of the school hash
+  The drain state gets the ingest's mirror of the school: hold "1" (not active yet) and subs (the
+  subscriptions), so a batch's first look at a school is one read (see ingest-events).
   (The caller writes the global list of schools and the API key index before: single-key commands,
   so a Redis Cluster never sees them in one script; a crash in between leaves an index entry that
   points to no school, which reads as unknown.)
   Returns 1 when created, 0 when the sid exists.
 ]]
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-local fields = {}
+local fields, subs = {}, nil
 for i = 3, #ARGV do table.insert(fields, ARGV[i]) end
+for i = 3, #ARGV - 1, 2 do if ARGV[i] == 'subs' then subs = ARGV[i + 1] end end
 redis.call('HSET', KEYS[1], unpack(fields))
+redis.call('HSET', KEYS[2], 'hold', '1', 'subs', subs or '*')
 return 1

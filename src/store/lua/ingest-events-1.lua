@@ -40,9 +40,18 @@ local function school(sid)
   local s = schools[sid]
   if not s then
     local t = tag(sid)
-    local h = redis.call('HMGET', t .. ':school', 'status', 'subs')
-    local st = redis.call('HMGET', t .. ':st', 'sched', 'ls')
-    s = {status = h[1], subs = h[2], sched = st[1], ls = tonumber(st[2] or '0')}
+    -- The drain state mirrors the school's status (hold) and subscriptions (create-school,
+    -- set-school-status, SchoolStore.update): one read. A school without the mirror (registered
+    -- before it existed) is read from its own hash.
+    local st = redis.call('HMGET', t .. ':st', 'sched', 'ls', 'hold', 'subs')
+    local status, subs = nil, st[4]
+    if st[3] and subs then
+      status = st[3] == '0' and 'active' or 'inactive'
+    else
+      local h = redis.call('HMGET', t .. ':school', 'status', 'subs')
+      status, subs = h[1], h[2]
+    end
+    s = {status = status, subs = subs, sched = st[1], ls = tonumber(st[2] or '0')}
     schools[sid] = s
   end
   return s

@@ -12,12 +12,13 @@
 ]]
 --- @include "drain-state"
 
--- The school's status, mirrored into its drain state as `hold` ("1" = not active): the settle
--- script reads the state hash for every delivered event anyway, so a pause stops a drain at its
--- next acknowledgement without one more read per event.
+-- The school's status, mirrored into its drain state as `hold` ("1" = not active), with its
+-- subscriptions: the settle script reads the state hash for every delivered event anyway, so a
+-- pause stops a drain at its next acknowledgement without one more read per event, and the ingest
+-- reads a school in one command (see ingest-events).
 local function setStatus(status, ...)
   redis.call('HSET', KEYS[1], 'status', status, ...)
-  redis.call('HSET', KEYS[2], 'hold', status == 'active' and '0' or '1')
+  redis.call('HSET', KEYS[2], 'hold', status == 'active' and '0' or '1', 'subs', redis.call('HGET', KEYS[1], 'subs') or '*')
 end
 
 local action, nowMs, sid, verifyId, errorText = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5]
