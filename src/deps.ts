@@ -39,12 +39,20 @@ export interface Deps {
   close(): Promise<void>;
 }
 
+/**
+ * A connection for the stores: the commands of one event-loop turn (the settles of many
+ * acknowledgements) leave in one socket write, and its problems are logged with `label`.
+ */
+export function createStoreConnection(config: Readonly<Config>, logger: Logger, label: string): Redis {
+  const redis = createRedis(config);
+  coalesceWrites(redis);
+  redis.on('error', (error: Error) => logger.warn(`${label} connection problem`, { error: error.message }));
+  return redis;
+}
+
 /** Opens the Redis connections and builds the stores. */
 export function createDeps(config: Readonly<Config>, logger: Logger): Deps {
-  const redis = createRedis(config);
-  // Settles of many acknowledgements in one event-loop turn leave in one socket write.
-  coalesceWrites(redis);
-  redis.on('error', (error: Error) => logger.warn('redis connection problem', { error: error.message }));
+  const redis = createStoreConnection(config, logger, 'redis');
   const bull = createBullConnection(config);
   bull.on('error', (error: Error) => logger.warn('redis (queue) connection problem', { error: error.message }));
   const keys = new Keys(config.keyPrefix);

@@ -1,8 +1,7 @@
 import { Worker, type Job } from 'bullmq';
-import type { Deps } from '../src/deps.js';
+import { createStoreConnection, type Deps } from '../src/deps.js';
 import { PushClient } from '../src/lib/http-push.js';
-import { createBullConnection, createRedis, waitReady } from '../src/lib/redis.js';
-import { coalesceWrites } from '../src/lib/redis-coalesce.js';
+import { createBullConnection, waitReady } from '../src/lib/redis.js';
 import { OutboxStore } from '../src/store/outbox.js';
 import { QUEUE_NAME, type DrainJob, type NetReportJob, type RoomDestroyJob, type SummaryJob, type VerifyJob } from '../src/queue/jobs.js';
 import type { WorkerContext } from './context.js';
@@ -32,9 +31,7 @@ export function startWorkers(deps: Deps): RunningWorkers {
   // and settles would otherwise queue on one socket behind the ingest's scripts (a batch of 100
   // events is about a millisecond of Redis time each); Redis serves two connections in turn. It
   // coalesces its writes like the stores' connection.
-  const drainRedis = createRedis(config);
-  coalesceWrites(drainRedis);
-  drainRedis.on('error', (error: Error) => logger.warn('redis (drain) connection problem', { error: error.message }));
+  const drainRedis = createStoreConnection(config, logger, 'redis (drain)');
   const ctx: WorkerContext = {
     config, logger, client, stopping, deps,
     scheduler: deps.scheduler, outbox: new OutboxStore(drainRedis, keys, config.deliveryRetentionS), schools: deps.schools, deliveries: deps.deliveries,

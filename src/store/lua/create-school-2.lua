@@ -10,9 +10,12 @@
   Returns 1 when created, 0 when the sid exists.
 ]]
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-local fields, subs = {}, nil
-for i = 3, #ARGV do table.insert(fields, ARGV[i]) end
-for i = 3, #ARGV - 1, 2 do if ARGV[i] == 'subs' then subs = ARGV[i + 1] end end
+local fields, subs = {}, '*'
+for i = 3, #ARGV - 1, 2 do
+  table.insert(fields, ARGV[i])
+  table.insert(fields, ARGV[i + 1])
+  if ARGV[i] == 'subs' then subs = ARGV[i + 1] end
+end
 redis.call('HSET', KEYS[1], unpack(fields))
-redis.call('HSET', KEYS[2], 'hold', '1', 'subs', subs or '*')
+redis.call('HSET', KEYS[2], 'hold', '1', 'subs', subs)
 return 1
