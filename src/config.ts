@@ -51,7 +51,7 @@ const envSchema = z
     DRAIN_BATCH: int(1, 1000).default(64),
     DRAIN_SLICE_MS: int(10, 60_000).default(1000),
     DELIVERY_RETENTION_S: int(60, 365 * 86_400).default(7 * 86_400),
-    JOB_LOCK_MS: int(1000, 600_000).default(30_000),
+    JOB_LOCK_MS: int(1000, 600_000).default(3000),
     ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
     ALERT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     ALERT_AFTER_S: int(1, 7 * 86_400).default(3600),
@@ -117,7 +117,10 @@ export interface Config {
   drainBatch: number;
   drainSliceMs: number;
   deliveryRetentionS: number;
-  /** How long a crashed worker's job stays locked before another worker takes it over. */
+  /**
+   * A drain job's lock: renewed every quarter of it while the job runs, so a crashed worker's
+   * schools are taken over this long after the crash at most (plus one stalled check, a third of it).
+   */
   jobLockMs: number;
   /** Where alerts are posted (signed with alertWebhookSecret), if anywhere. */
   alertWebhook: { url: string; secret: string } | undefined;

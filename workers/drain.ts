@@ -7,6 +7,7 @@ import { toWire, wirePrefix } from '../src/domain/wire.js';
 import type { HeadEvent } from '../src/store/outbox.js';
 import type { DrainJob } from '../src/queue/jobs.js';
 import type { WorkerContext } from './context.js';
+import { ensureDrainJob } from './drain-recovery.js';
 import { pushSigned } from './push.js';
 
 type Step = 'next' | 'refetch' | 'stop';
@@ -41,6 +42,12 @@ export async function processDrain(ctx: WorkerContext, job: Job<DrainJob>): Prom
   const signer = new SliceSigner();
   const sliceEnd = Date.now() + ctx.config.drainSliceMs;
   let fetched = await ctx.outbox.fetchHead(sid, 'claim', String(epoch), token, ctx.config.drainBatch);
+  if (fetched.kind === 'stale') {
+    // An old epoch's job runs only after a crash or a failed attempt: the process that moved the
+    // school on may have died before adding the next job. Make sure it exists, now.
+    await ensureDrainJob(ctx, sid, await ctx.outbox.drainState(sid), 'a stale drain job ran');
+    return;
+  }
   while (fetched.kind === 'ok') {
     for (const head of fetched.events) {
       const step = await pushHead(ctx, sid, token, fetched.endpointUrl, fetched.secret, head, signer);

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Worker, type Job } from 'bullmq';
 import { createStoreConnection, type Deps } from '../src/deps.js';
 import { PushClient } from '../src/lib/http-push.js';
@@ -7,7 +8,7 @@ import { QUEUE_NAME, type DrainJob, type NetReportJob, type RoomDestroyJob, type
 import type { WorkerContext } from './context.js';
 import { processDrain } from './drain.js';
 import { checkAlerts } from './alerts.js';
-import { every, reconcileDrains, reconcileIngestJournal, reconcileNetReports, reconcileSummaries, reconcileVerifications } from './maintenance.js';
+import { RECONCILE_EVERY_MS, every, reconcileDeletes, reconcileDrains, reconcileIngestJournal, reconcileNetReports, reconcileSummaries, reconcileVerifications } from './maintenance.js';
 import { AlertStore } from '../src/store/alerts.js';
 import { processNetReport } from './net-report.js';
 import { heartbeatSweepMs, processRoomDestroy, reconcileEmptyRooms, roomMaintenance } from './room-maintenance.js';
@@ -19,6 +20,12 @@ export interface RunningWorkers {
   close(): Promise<void>;
   readonly worker: Worker;
 }
+
+/** The stalled-job check's period for a lock duration: a third of it, within 0.5–15 s. */
+export const stalledIntervalMs = (jobLockMs: number) => Math.min(15_000, Math.max(500, Math.round(jobLockMs / 3)));
+
+/** Stored on each job the worker takes (BullMQ's processedBy): which process runs a drain. */
+export const workerName = (pid = process.pid) => `classbell-${hostname()}-${pid}`;
 
 /** Starts the BullMQ worker that runs drain and verify jobs, and the periodic maintenance. */
 export function startWorkers(deps: Deps): RunningWorkers {
@@ -57,10 +64,13 @@ export function startWorkers(deps: Deps): RunningWorkers {
       connection,
       prefix: keys.bullPrefix,
       concurrency: config.workerConcurrency,
-      // The lock is renewed every lockDuration / 2 while a job runs; a killed worker's jobs are
-      // taken over once it lapses and the next stalled check runs.
+      // A killed worker's drains are taken over once their lock lapses (at most jobLockMs after
+      // the crash: BullMQ renews it every quarter of that) and the next stalled check has seen
+      // them twice (every third of it): about 4 s at the default 3 s lock. The epoch and owner
+      // checks of the drain state fence a slow worker whose job was taken over while it still ran.
+      name: workerName(),
       lockDuration: config.jobLockMs,
-      stalledInterval: Math.min(15_000, Math.max(500, Math.round(config.jobLockMs / 2))),
+      stalledInterval: stalledIntervalMs(config.jobLockMs),
       maxStalledCount: 10,
     },
   );
@@ -68,7 +78,7 @@ export function startWorkers(deps: Deps): RunningWorkers {
   worker.on('error', (error) => logger.warn('worker problem', { error: error.message }));
   const onError = (error: unknown) => logger.warn('maintenance task failed', { error: error instanceof Error ? error.message : String(error) });
   const stops = [
-    every(redis, keys, 'reconcile', 10_000, () => Promise.all([reconcileDrains(ctx, redis, keys), reconcileIngestJournal(deps)]), onError),
+    every(redis, keys, 'reconcile', RECONCILE_EVERY_MS, () => Promise.all([reconcileDrains(deps), reconcileIngestJournal(deps), reconcileDeletes(deps)]), onError),
     every(redis, keys, 'reconcile-jobs', 30_000, () => Promise.all([reconcileSummaries(deps), reconcileVerifications(deps), reconcileNetReports(deps)]), onError),
     every(redis, keys, 'rooms', heartbeatSweepMs(config.heartbeatIntervalS), () => roomMaintenance(deps), onError),
     every(redis, keys, 'reconcile-rooms', 300_000, () => reconcileEmptyRooms(deps), onError),

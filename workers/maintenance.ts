@@ -4,40 +4,52 @@ import { readEach } from '../src/lib/redis.js';
 import { NET_WINDOW_S } from '../src/domain/network-report.js';
 import { netReportJobId, summaryJobId, verifyJobId } from '../src/queue/jobs.js';
 import type { Keys } from '../src/store/keys.js';
-import type { WorkerContext } from './context.js';
+import { ensureDrainJob } from './drain-recovery.js';
+import { readDrainStates } from '../src/store/drain-state.js';
 
-/** A school whose drain state has not moved for this long is checked for a missing job. */
-export const RECONCILE_AFTER_MS = 30_000;
+/**
+ * A school whose drain state has not moved for this long is checked for a missing job. It is the
+ * backstop for one path only: an API process that died between the ingest script (which marked
+ * the school scheduled) and adding its drain job. Crashed workers are taken over by BullMQ's
+ * stalled check, and a stale job adds its school's current job itself (drain-recovery.ts).
+ */
+export const RECONCILE_AFTER_MS = 5_000;
+
+/** How often the reconciler runs (in one worker process at a time). */
+export const RECONCILE_EVERY_MS = 5_000;
 
 /** Schools whose drain state is read at once by the reconciler. */
 const RECONCILE_CHUNK = 500;
 
 /**
- * Finds schools marked as scheduled whose drain job no longer exists (the process that marked
- * them died between the Redis write and adding the job, or BullMQ gave up on a stalled job) and
- * adds the job again. Reads every school's drain state (a chunk at a time, one command per school:
- * each lives in its own cluster slot). Safe to run in many processes at once: job ids are
- * deterministic.
+ * Finds schools marked as scheduled whose drain job no longer exists and adds the job again (a
+ * retry keeps what is left of its delay). Reads every school's drain state a chunk at a time (one
+ * command per school: each lives in its own cluster slot). Safe to run in many processes at once:
+ * job ids are deterministic.
  */
-export async function reconcileDrains(ctx: WorkerContext, redis: Redis, keys: Keys, nowMs = Date.now()): Promise<number> {
+export async function reconcileDrains(deps: Deps, nowMs = Date.now()): Promise<number> {
+  const { redis, keys } = deps;
   const sids = (await redis.zrange(keys.schools, 0, -1)).map(Number);
   let readded = 0;
   for (let i = 0; i < sids.length; i += RECONCILE_CHUNK) {
     const chunk = sids.slice(i, i + RECONCILE_CHUNK);
-    const states = await readEach<number, (string | null)[]>(redis, chunk, (pipeline, sid) => pipeline.hmget(keys.state(sid), 'sched', 'epoch', 'at'));
-    for (const [j, [sched, epoch, at]] of states.entries()) {
-      const sid = chunk[j]!;
-      if (sched !== '1' || epoch === null || Number(at ?? 0) > nowMs - RECONCILE_AFTER_MS) continue;
-      // Alive (a long retry delay, or a drain in progress): look again later.
-      if (!(await ctx.scheduler.drainJobExists(sid, Number(epoch)))) {
-        ctx.logger.warn('drain job missing for a scheduled school; adding it again', { sid, epoch: Number(epoch) });
-        await ctx.scheduler.drain(sid, Number(epoch));
-        readded++;
-      }
-      await redis.hset(keys.state(sid), 'at', nowMs);
+    const states = await readDrainStates(redis, keys, chunk);
+    for (const [j, state] of states.entries()) {
+      if (!state.scheduled || state.atMs > nowMs - RECONCILE_AFTER_MS) continue;
+      if (await ensureDrainJob(deps, chunk[j]!, state, 'reconciler', nowMs)) readded++;
     }
   }
   return readded;
+}
+
+/** A delete still listed after this long lost its process half-way (a DELETE takes milliseconds). */
+export const DELETE_GRACE_MS = 5_000;
+
+/** Finishes school deletes whose process died half-way (SchoolStore.delete). */
+export async function reconcileDeletes(deps: Deps, nowMs = Date.now()): Promise<number> {
+  const sids = await deps.schools.finishPendingDeletes(nowMs - DELETE_GRACE_MS);
+  if (sids.length > 0) deps.logger.warn('finished school deletes left half-done', { sids });
+  return sids.length;
 }
 
 /** A journaled ingest batch (Redis Cluster) still there after this long lost its API process. */

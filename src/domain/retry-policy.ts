@@ -73,3 +73,14 @@ export function retryDelayMs(
   const jitterMs = baseMs * RETRY_JITTER * (2 * random() - 1);
   return Math.max(0, Math.round(baseMs + jitterMs));
 }
+
+/**
+ * How much of a retry delay is left when the retry's job has to be added again (its worker died
+ * between recording the failure and adding the job): the schedule's entry for `headAttempts`
+ * without jitter, less the time since the failure was recorded; 0 when it has passed.
+ */
+export function remainingRetryDelayMs(scheduleMs: readonly number[], headAttempts: number, elapsedMs: number): number {
+  if (scheduleMs.length === 0 || headAttempts < 1) return 0;
+  const baseMs = scheduleMs[Math.min(headAttempts, scheduleMs.length) - 1] ?? 0;
+  return Math.max(0, baseMs - Math.max(0, elapsedMs));
+}

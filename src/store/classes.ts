@@ -77,14 +77,9 @@ export class ClassStore {
 
   /** Closes the class early; undefined when it does not exist, `alreadyClosed` makes it idempotent. */
   async close(sid: number, classId: number, realCloseTime: number): Promise<{ record: ClassRecord; alreadyClosed: boolean } | undefined> {
-    const key = this.keys.classRecord(sid, classId);
-    const [[, existed], [, firstClose]] = (await this.redis.multi().exists(key).hsetnx(key, 'closed', '1').exec()) as [[null, number], [null, number]];
-    if (existed !== 1) {
-      await this.redis.del(key);
-      return undefined;
-    }
-    if (firstClose === 1) await this.redis.multi().hset(key, 'realCloseTime', realCloseTime).hincrby(key, 'version', 1).exec();
-    return { record: (await this.get(sid, classId))!, alreadyClosed: firstClose !== 1 };
+    const reply = await runScript(this.redis, 'closeClass', [this.keys.classRecord(sid, classId)], [realCloseTime]);
+    if (reply === 0) return undefined;
+    return { record: (await this.get(sid, classId))!, alreadyClosed: reply === 2 };
   }
 
   /** Moves the scheduled close (class_extended); undefined when the class is unknown. */

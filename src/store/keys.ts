@@ -79,6 +79,10 @@ export class Keys {
   get schools(): string {
     return `${this.prefix}:schools`;
   }
+  /** Schools whose delete has begun and not finished, scored by when it began (ms). */
+  get schoolsDeleting(): string {
+    return `${this.prefix}:schools:deleting`;
+  }
   /** School API key hash → sid. */
   schoolApiKey(hash: string): string {
     return `${this.prefix}:apikey:${hash}`;

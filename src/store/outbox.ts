@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { nodeOfKey } from '../lib/redis.js';
+import { readDrainState, type DrainState } from './drain-state.js';
 import type { Keys } from './keys.js';
 import { runScript } from './scripts.js';
 import { SettleBatch, type SettleResult } from './settle-batch.js';
@@ -180,6 +181,11 @@ export class OutboxStore {
    */
   settle(sid: number, token: string, eventId: string, attempt: Attempt | null, errorText = ''): Promise<SettleResult> {
     return this.settles.settle({ sid, token, eventId, attemptJson: attempt ? JSON.stringify(attempt) : '', outcome: attempt?.outcome ?? 'gone', errorText });
+  }
+
+  /** The school's drain state (see drain-state.ts). */
+  drainState(sid: number): Promise<DrainState> {
+    return readDrainState(this.redis, this.keys, sid);
   }
 
   /** Ends a slice with work left; returns the epoch of the follow-up job, or null if ownership was lost. */

@@ -6,6 +6,9 @@ import type { Keys } from './keys.js';
 import { runScript } from './scripts.js';
 
 export type SchoolStatus = 'pending' | 'active' | 'verification_failed' | 'paused';
+
+/** The points a delete passes; a crash after any of them is finished later (finishPendingDeletes). */
+export type DeleteStep = 'listed' | 'marked' | 'unindexed' | 'unlinked';
 export type Subscriptions = string[] | '*';
 
 /** A school as the API shows it: never its secret or API key. */
@@ -37,7 +40,8 @@ const decodeSubs = (text: string | undefined): Subscriptions =>
   !text || text === '*' ? '*' : text.split(',').filter((t) => t !== '');
 
 function parse(h: Record<string, string>): SchoolWithSecret | undefined {
-  if (!h.sid) return undefined;
+  // A school being deleted is gone for every reader (see SchoolStore.delete).
+  if (!h.sid || h.status === 'deleting') return undefined;
   return {
     sid: Number(h.sid),
     name: h.name ?? '',
@@ -75,6 +79,10 @@ export class SchoolStore {
       sid: input.sid, name: input.name, url: input.endpointUrl, subs: encodeSubs(input.subscriptions),
       status: 'pending', lastError: '', secret, apiKeyHash, createdAt: now, updatedAt: now, verifyId: '', verified: '0',
     };
+    // A delete of the same sid that a crash left half-done is finished first: the new school
+    // starts empty.
+    const listed = await this.redis.zscore(this.keys.schoolsDeleting, String(input.sid));
+    if (listed !== null || (await this.redis.hget(this.keys.school(input.sid), 'status')) === 'deleting') await this.completeDelete(input.sid);
     // Indexes first (single-key commands: each may live on another cluster node), then the school.
     await this.redis.set(this.keys.schoolApiKey(apiKeyHash), input.sid);
     await this.redis.zadd(this.keys.schools, input.sid, String(input.sid));
@@ -111,23 +119,70 @@ export class SchoolStore {
     return true;
   }
 
-  /** Deletes the school with every key of it (queued events included). */
-  async delete(sid: number): Promise<boolean> {
-    const school = await this.redis.hget(this.keys.school(sid), 'apiKeyHash');
-    if (school === null) return false;
-    // Out of the indexes first, so nothing finds a half-deleted school.
+  /**
+   * Deletes the school with every key of it (queued events included). Final from the moment it
+   * returns: the school is marked `deleting` in one script first (the ingest refuses the sid, its
+   * drain jobs go stale), listed in `schoolsDeleting`, and its keys removed by `finishDelete`. A
+   * process that dies half-way leaves the school marked and listed: the maintenance worker
+   * finishes it (`finishPendingDeletes`), and so does a create of the same sid.
+   * @param onStep called after each step (tests stop a delete there, as a crash would).
+   */
+  async delete(sid: number, onStep: (step: DeleteStep) => void = () => {}): Promise<boolean> {
+    await this.redis.zadd(this.keys.schoolsDeleting, Date.now(), String(sid));
+    onStep('listed');
+    const marked = await runScript(this.redis, 'markSchoolDeleting', [this.keys.school(sid), this.keys.state(sid)], [Date.now()]);
+    if (marked === null) {
+      await this.redis.zrem(this.keys.schoolsDeleting, String(sid));
+      return false;
+    }
+    onStep('marked');
+    await this.finishDelete(sid, onStep);
+    return true;
+  }
+
+  /**
+   * Removes what is left of a school marked `deleting` (idempotent: any step may have run
+   * before): the indexes, its open alerts, every key under its hash tag, then the school hash and
+   * all of its drain state but the epoch, and once more any key a racing writer recreated.
+   */
+  async finishDelete(sid: number, onStep: (step: DeleteStep) => void = () => {}): Promise<void> {
+    const apiKeyHash = await this.redis.hget(this.keys.school(sid), 'apiKeyHash');
     await this.redis.zrem(this.keys.schools, String(sid));
     await this.redis.zrem(this.keys.logActivity, String(sid));
-    await this.redis.del(this.keys.schoolApiKey(school));
-    // All of a school's keys share one slot, so on a cluster one node holds them all.
+    if (apiKeyHash) await this.redis.del(this.keys.schoolApiKey(apiKeyHash));
+    await this.redis.hdel(this.keys.openAlerts, `${sid}:delivery_failing`, `${sid}:verification_failed`);
+    onStep('unindexed');
+    const keep = new Set([this.keys.school(sid), this.keys.state(sid)]);
+    await this.unlinkTagged(sid, keep);
+    onStep('unlinked');
+    await runScript(this.redis, 'finishSchoolDelete', [this.keys.school(sid), this.keys.state(sid)], []);
+    await this.unlinkTagged(sid, keep);
+    await this.redis.zrem(this.keys.schoolsDeleting, String(sid));
+  }
+
+  /** Finishes deletes begun before `beganBeforeMs` whose process died; returns their sids. */
+  async finishPendingDeletes(beganBeforeMs: number): Promise<number[]> {
+    const sids = (await this.redis.zrangebyscore(this.keys.schoolsDeleting, '-inf', beganBeforeMs, 'LIMIT', 0, 100)).map(Number);
+    for (const sid of sids) await this.completeDelete(sid);
+    return sids;
+  }
+
+  /** Marks (again: a crash may have come right after listing) and finishes a begun delete. */
+  private async completeDelete(sid: number): Promise<void> {
+    await runScript(this.redis, 'markSchoolDeleting', [this.keys.school(sid), this.keys.state(sid)], [Date.now()]);
+    await this.finishDelete(sid);
+  }
+
+  /** Unlinks every key under the school's hash tag except `keep` (one node holds them all). */
+  private async unlinkTagged(sid: number, keep: Set<string>): Promise<void> {
     const node = nodeFor(this.redis, this.keys.school(sid));
     let cursor = '0';
     do {
       const [next, found] = await node.scan(cursor, 'MATCH', `${this.keys.tag(sid)}:*`, 'COUNT', 1000);
-      if (found.length > 0) await node.unlink(...found);
+      const doomed = found.filter((key) => !keep.has(key));
+      if (doomed.length > 0) await node.unlink(...doomed);
       cursor = next;
     } while (cursor !== '0');
-    return true;
   }
 
   /** New signing secret, effective from the next push attempt. */

@@ -22,6 +22,9 @@ export const SCRIPT_FILES = {
   roomRelayRelease: 'room-relay-release-2.lua',
   roomIndexSwap: 'room-index-swap-1.lua',
   hmgetMany: 'hmget-many-0.lua',
+  closeClass: 'close-class-1.lua',
+  markSchoolDeleting: 'mark-school-deleting-2.lua',
+  finishSchoolDelete: 'finish-school-delete-2.lua',
 } as const;
 
 export type ScriptName = keyof typeof SCRIPT_FILES;

@@ -40,4 +40,22 @@ describe('class schedules read for an ingest batch', () => {
     expect(many.size).toBe(6);
     expect(many).toEqual(expected(12));
   });
+
+  it('closing a class never removes one that a concurrent PUT creates', async () => {
+    const schedule = { courseId: 1, startTime: 1_700_000_000, closeTime: 1_700_003_600 };
+    // A close of a class nobody created leaves nothing behind.
+    expect(await classes.close(50, 1, 1_700_000_100)).toBeUndefined();
+    expect(await redis.exists(new Keys(prefix).classRecord(50, 1))).toBe(0);
+    // Close and PUT race on 50 classes: every PUT's class must exist afterwards.
+    await Promise.all(Array.from({ length: 50 }, (_, i) => [
+      classes.close(50, 10 + i, 1_700_000_100),
+      classes.putSchedule(50, 10 + i, schedule),
+    ]).flat());
+    for (let i = 0; i < 50; i++) expect((await classes.get(50, 10 + i))?.courseId).toBe(1);
+    // Closing twice: closed once (one version bump), then already closed.
+    const first = await classes.close(50, 10, 1_700_000_200);
+    const second = await classes.close(50, 10, 1_700_000_300);
+    expect(first?.record.closed).toBe(true);
+    expect(second).toMatchObject({ alreadyClosed: true, record: { version: first!.record.version } });
+  });
 });

@@ -137,6 +137,21 @@ describe('settle-heads', () => {
     expect(await settle('b', 'delivered', 8 * MINUTE)).toEqual(['ok']);
   });
 
+  it('answers a failure sent again (its first reply lost) as the first call did, so the retry job is still added', async () => {
+    await fresh(['a', 'b']);
+    const first = await settle('a', 'rejected', 9 * MINUTE);
+    expect(first[0]).toBe('retry');
+    // The drainer never saw that reply (a batch that failed part-way on a cluster) and sends it again.
+    expect(await settle('a', 'rejected', 9 * MINUTE + 5)).toEqual(first);
+    // Recorded once: one attempt, one failed attempt, the head still queued.
+    expect(await redis.hget(keys.event(SID, 'a'), 'n')).toBe('1');
+    expect(await redis.hmget(keys.state(SID), 'failedAttempts', 'headAttempts', 'phase')).toEqual(['1', '1', 'retry_wait']);
+    expect(await redis.lrange(keys.outbox(SID), 0, -1)).toEqual(['a', 'b']);
+    // Another drainer's token, or another event, is still stale.
+    expect(await settle('a', 'rejected', 9 * MINUTE + 6, 'other-token')).toEqual(['stale']);
+    expect(await settle('b', 'rejected', 9 * MINUTE + 7)).toEqual(['stale']);
+  });
+
   afterAll(async () => {
     if (prefix) await dropPrefix(prefix);
   });

@@ -43,13 +43,17 @@ local function school(sid)
     -- The drain state mirrors the school's status (hold) and subscriptions (create-school,
     -- set-school-status, SchoolStore.update): one read. A school without the mirror (registered
     -- before it existed) is read from its own hash.
-    local st = redis.call('HMGET', t .. ':st', 'sched', 'ls', 'hold', 'subs')
+    local st = redis.call('HMGET', t .. ':st', 'sched', 'ls', 'hold', 'subs', 'deleting')
     local status, subs = nil, st[4]
-    if st[3] and subs then
+    if st[5] == '1' then
+      -- Being deleted (mark-school-deleting): the school is gone.
+      status = nil
+    elseif st[3] and subs then
       status = st[3] == '0' and 'active' or 'inactive'
     else
       local h = redis.call('HMGET', t .. ':school', 'status', 'subs')
       status, subs = h[1], h[2]
+      if status == 'deleting' then status = nil end
     end
     s = {status = status, subs = subs, sched = st[1], ls = tonumber(st[2] or '0')}
     schools[sid] = s

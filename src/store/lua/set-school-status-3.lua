@@ -22,8 +22,8 @@ local function setStatus(status, ...)
 end
 
 local action, nowMs, sid, verifyId, errorText = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5]
-if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
 local status = redis.call('HGET', KEYS[1], 'status')
+if not status or status == 'deleting' then return {'missing'} end
 
 if action == 'pause' then
   setStatus('paused', 'updatedAt', nowMs)

@@ -14,7 +14,8 @@
   Returns one reply per item, in order:
           {"stale"} (ownership lost: stop), {"moved"} (the head changed, e.g. skipped: refetch),
           {"ok"} (delivered), {"held"} (delivered, but the school is no longer active: stop),
-          {"retry", headAttempts, epoch} (failure recorded; add job d-<sid>-<epoch> after the delay)
+          {"retry", headAttempts, epoch} (failure recorded; add job d-<sid>-<epoch> after the delay;
+          the same failure sent again answers the same, so a retried batch loses no retry job)
 ]]
 --- @include "drain-state"
 
@@ -27,8 +28,17 @@ local function settle(sid, token, id, attempt, outcome, errorText)
   -- The hot path (one delivered event) is kept to 7 commands: the state is read once and written
   -- once, the head is popped without a separate look, and the event record is read once.
   -- hold: "1" once the school is no longer active (set-school-status mirrors its status here).
-  local state = redis.call('HMGET', stateKey, 'owner', 'headAttempts', 'headFailingSince', 'delivered', 'hold')
-  if state[1] ~= token then return {'stale'} end
+  local state = redis.call('HMGET', stateKey, 'owner', 'headAttempts', 'headFailingSince', 'delivered', 'hold', 'retryOf')
+  if state[1] ~= token then
+    -- The same failure sent again (its first call's reply was lost, e.g. a batch that failed
+    -- part-way on a cluster): answer as the first call did, so the drainer adds the retry job.
+    if outcome ~= 'delivered' and state[6] == token .. '/' .. id then
+      local reply = redis.call('HGET', stateKey, 'retryReply') or ''
+      local slash = string.find(reply, '/', 1, true)
+      if slash then return {'retry', tonumber(string.sub(reply, 1, slash - 1)), tonumber(string.sub(reply, slash + 1))} end
+    end
+    return {'stale'}
+  end
 
   if outcome ~= 'delivered' then
     if redis.call('LINDEX', outboxKey, 0) ~= id then return {'moved'} end
@@ -99,8 +109,8 @@ local function settle(sid, token, id, attempt, outcome, errorText)
   redis.call('HINCRBY', stateKey, 'failedAttempts', 1)
   local headAttempts = redis.call('HINCRBY', stateKey, 'headAttempts', 1)
   if not state[3] or state[3] == '' then redis.call('HSET', stateKey, 'headFailingSince', nowMs) end
-  redis.call('HSET', stateKey, 'lastError', errorText, 'lastErrorAt', nowMs)
   local epoch = reschedule(stateKey, 'retry_wait', nowMs)
+  redis.call('HSET', stateKey, 'lastError', errorText, 'lastErrorAt', nowMs, 'retryOf', token .. '/' .. id, 'retryReply', headAttempts .. '/' .. epoch)
   return {'retry', headAttempts, epoch}
 end
 

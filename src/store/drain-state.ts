@@ -1,0 +1,60 @@
+import type { Redis } from 'ioredis';
+import { readEach } from '../lib/redis.js';
+import type { Keys } from './keys.js';
+
+/**
+ * A school's drain state (the hash `<prefix>:{s<sid>}:st`), as the outbox scripts keep it.
+ *
+ * | field | written by | meaning |
+ * |---|---|---|
+ * | epoch | wake, reschedule, mark-school-deleting | +1 for every new drain job; job `d-<sid>-<epoch>` is the only one that may claim. Kept when the school is deleted, so a school created again with the same sid never reuses a job id |
+ * | sched | wake, reschedule ("1"), release ("0") | exactly one drain job is queued, delayed or running |
+ * | owner | fetch-head claim (token), wake/reschedule/release ("") | the drainer pushing now; every write of a drainer checks it |
+ * | phase | all of the above | idle · queued · draining · retry_wait |
+ * | at | all of the above | when sched/phase last changed (ms): the reconciler's age test |
+ * | headAttempts, headFailingSince | settle-heads (failure +1, delivery 0), skip-head | the failing head |
+ * | retryOf, retryReply | settle-heads (failure) | the last failure's "<token>/<event id>" and "<headAttempts>/<epoch>": a settle sent again after a lost reply answers the same |
+ * | hold, subs | create-school, set-school-status, SchoolStore.update, mark-school-deleting | mirror of the school's status ("1" = not active) and subscriptions for the ingest |
+ * | deleting | mark-school-deleting | "1" while a delete is being finished: the ingest refuses the sid |
+ * | ls | ingest-events | ms of the newest delivery-log entry |
+ * | delivered, failedAttempts, skipped, lastDeliveredAt, lastError, lastErrorAt | settle-heads, skip-head | counters for stats |
+ *
+ * Transitions: idle →(events arrive, school active: wake)→ queued →(claim)→ draining →(outbox
+ * empty or school held: release)→ idle; draining →(slice over: yield)→ queued; draining →(push
+ * failed: reschedule)→ retry_wait →(retry job claims)→ draining. A delete sets deleting and bumps
+ * the epoch (every job of the school goes stale) and finally leaves only `epoch`.
+ */
+export interface DrainState {
+  epoch: number;
+  scheduled: boolean;
+  owner: string;
+  phase: 'idle' | 'queued' | 'draining' | 'retry_wait';
+  headAttempts: number;
+  /** When sched/phase last changed (ms). */
+  atMs: number;
+}
+
+const FIELDS = ['epoch', 'sched', 'owner', 'phase', 'headAttempts', 'at'] as const;
+
+function parse(values: (string | null)[]): DrainState {
+  const [epoch, sched, owner, phase, headAttempts, at] = values;
+  return {
+    epoch: Number(epoch ?? 0),
+    scheduled: sched === '1',
+    owner: owner ?? '',
+    phase: (phase ?? 'idle') as DrainState['phase'],
+    headAttempts: Number(headAttempts ?? 0),
+    atMs: Number(at ?? 0),
+  };
+}
+
+/** The drain state of one school. */
+export async function readDrainState(redis: Redis, keys: Keys, sid: number): Promise<DrainState> {
+  return parse(await redis.hmget(keys.state(sid), ...FIELDS));
+}
+
+/** The drain states of many schools (one round trip on a single Redis). */
+export async function readDrainStates(redis: Redis, keys: Keys, sids: readonly number[]): Promise<DrainState[]> {
+  const rows = await readEach<number, (string | null)[]>(redis, sids, (pipeline, sid) => pipeline.hmget(keys.state(sid), ...FIELDS));
+  return rows.map(parse);
+}
