@@ -3,9 +3,11 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm's prepare step (scripts/fast-build.mjs, the build `npm start` runs) finds no sources yet and
+# does nothing: the image runs the tsc build below.
+COPY scripts ./scripts
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
-COPY scripts ./scripts
 COPY src ./src
 COPY workers ./workers
 RUN npm run build && npm prune --omit=dev

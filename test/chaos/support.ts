@@ -33,13 +33,16 @@ function track(child: ChildProcess): Proc {
 export function classbellEnv(keyPrefix: string, redisUrl: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     NODE_ENV: 'test', REDIS_URL: redisUrl, ...(process.env.REDIS_CLUSTER_NODES ? { REDIS_CLUSTER_NODES: process.env.REDIS_CLUSTER_NODES } : {}), ADMIN_TOKEN, KEY_PREFIX: keyPrefix, ALLOW_PRIVATE_ENDPOINTS: 'true',
-    LOG_LEVEL: 'error', METRICS_PORT: '0', JOB_LOCK_MS: '2000', ...extra,
+    LOG_LEVEL: 'error', METRICS_PORT: '0', ...extra,
   };
 }
 
-/** `node --import tsx src/main.ts --role=<role>` with `env` on top of this process's environment. */
+/**
+ * `node scripts/start.mjs --role=<role>` (what `npm run start:api` / `start:worker` run) with `env`
+ * on top of this process's environment.
+ */
 export function spawnClassbell(role: 'api' | 'worker', env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', `--role=${role}`], {
+  const child = spawn(process.execPath, ['scripts/start.mjs', `--role=${role}`], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

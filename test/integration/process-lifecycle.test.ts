@@ -18,7 +18,7 @@ async function freePort(): Promise<number> {
 }
 
 function start(args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['scripts/start.mjs', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -40,7 +40,7 @@ describe('process lifecycle', () => {
 
   it('SIGTERM lets the in-flight push finish and record its acknowledgement; nothing is lost', async () => {
     receiver.reply = (p) => (p.body.Cmd === 'Test' ? { body: ACK } : { body: ACK, delayMs: 400 });
-    const env = { NODE_ENV: 'test', REDIS_URL, ADMIN_TOKEN, KEY_PREFIX: h.prefix, ALLOW_PRIVATE_ENDPOINTS: 'true', LOG_LEVEL: 'info', JOB_LOCK_MS: '2000', METRICS_PORT: '0' };
+    const env = { NODE_ENV: 'test', REDIS_URL, ADMIN_TOKEN, KEY_PREFIX: h.prefix, ALLOW_PRIVATE_ENDPOINTS: 'true', LOG_LEVEL: 'info', METRICS_PORT: '0' };
     const first = start(['--role=worker'], env);
     const { auth } = await createApp(h.app);
     await createSchool(h.app, 700, receiver.url);

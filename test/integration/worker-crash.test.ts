@@ -6,10 +6,10 @@ import { ADMIN_TOKEN, REDIS_URL, admin, createApp, createHarness, createSchool, 
 
 /** Starts `npm run start:worker` as a separate process against the harness's prefix. */
 function spawnWorker(prefix: string): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--role=worker'], {
+  return spawn(process.execPath, ['scripts/start.mjs', '--role=worker'], {
     env: {
       ...process.env, NODE_ENV: 'test', REDIS_URL, ADMIN_TOKEN, KEY_PREFIX: prefix, ALLOW_PRIVATE_ENDPOINTS: 'true',
-      LOG_LEVEL: 'error', RETRY_SCHEDULE: '50ms', DELIVERY_TIMEOUT_MS: '2000', JOB_LOCK_MS: '2000', DRAIN_SLICE_MS: '200', METRICS_PORT: '0',
+      LOG_LEVEL: 'error', RETRY_SCHEDULE: '50ms', DELIVERY_TIMEOUT_MS: '2000', DRAIN_SLICE_MS: '200', METRICS_PORT: '0',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
