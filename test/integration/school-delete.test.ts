@@ -29,30 +29,32 @@ async function leftovers(h: Harness, sid: number): Promise<{ keys: string[]; sta
   return { keys, state: await h.deps.redis.hgetall(h.deps.keys.state(sid)) };
 }
 
+/** Delete/recreate cycles under load in the first describe. */
+const CYCLES = 5;
+
 describe('a school delete under concurrent ingest', () => {
   let h: Harness;
-  let receiver: Receiver;
+  const receivers: Receiver[] = [];
   beforeAll(async () => {
     h = await createHarness('schooldel');
-    receiver = await new Receiver().start();
-    // Slow acknowledgements: the school always has a backlog while the delete runs.
-    receiver.reply = () => ({ body: ACK, delayMs: 5 });
   });
   afterAll(async () => {
     await h.close();
-    await receiver.stop();
+    await Promise.all(receivers.map((r) => r.stop()));
   });
 
-  it('refuses the sid once DELETE answers, pushes nothing old again, and the same sid starts empty', async () => {
-    const sid = 8801;
-    const { auth } = await createApp(h.app);
+  /** One cycle: a school with a backlog is deleted while two loops post to it, then created again. */
+  async function cycle(sid: number, auth: Auth): Promise<{ inFlightAfter: number; refusedAfter: number; oldAfterRecreate: number }> {
+    const receiver = await new Receiver().start();
+    receivers.push(receiver);
+    // Slow acknowledgements: the school always has a backlog while the delete runs.
+    receiver.reply = () => ({ body: ACK, delayMs: 5 });
     await activeSchool(h, sid, receiver.url);
     const oldIds = new Set<string>();
     let deleteAnsweredAt = Infinity;
     let refusedAfter = 0;
     let acceptedAfter = 0;
     let stop = false;
-    // Two posting loops race the delete.
     const ingest = async (loop: number) => {
       for (let round = 0; !stop; round++) {
         const startedAt = Date.now();
@@ -80,7 +82,8 @@ describe('a school delete under concurrent ingest', () => {
     expect(Object.keys(left.state)).toEqual(['epoch']);
     await request(h.app).get(`/v1/schools/${sid}`).set(admin).expect(404);
 
-    // The same sid again: empty, and only its own events arrive.
+    // The same sid again, on the same endpoint: empty, and only its own events arrive.
+    const recreatedAt = Date.now();
     await activeSchool(h, sid, receiver.url);
     const stats = (await request(h.app).get(`/v1/schools/${sid}/stats`).set(admin)).body;
     expect(stats).toMatchObject({ backlog: 0, delivered: 0, failedAttempts: 0 });
@@ -93,6 +96,25 @@ describe('a school delete under concurrent ingest', () => {
     expect(oldAfter.length).toBeLessThanOrEqual(1);
     for (const p of oldAfter) expect(oldIds.has(p.body._id as string)).toBe(true);
     expect(afterDelete.filter((p) => newIds.has(p.body._id as string)).map((p) => p.body._id)).toEqual(fresh);
+    const oldAfterRecreate = receiver.events().filter((p) => p.at >= recreatedAt && oldIds.has(p.body._id as string)).length;
+    expect(oldAfterRecreate).toBe(0);
+    await request(h.app).delete(`/v1/schools/${sid}`).set(admin).expect(204);
+    return { inFlightAfter: oldAfter.length, refusedAfter, oldAfterRecreate };
+  }
+
+  it(`refuses the sid once DELETE answers, pushes nothing old again, and the same sid starts empty (${CYCLES} cycles)`, async () => {
+    const { auth } = await createApp(h.app);
+    let inFlight = 0;
+    let refused = 0;
+    let oldAfterRecreate = 0;
+    for (let i = 0; i < CYCLES; i++) {
+      const result = await cycle(8801, auth);
+      inFlight += result.inFlightAfter;
+      refused += result.refusedAfter;
+      oldAfterRecreate += result.oldAfterRecreate;
+    }
+    console.log(`school delete/recreate under load: ${CYCLES} cycles, ${refused} posts refused (404) after DELETE answered, 0 accepted; ` +
+      `old events pushed after the recreate: ${oldAfterRecreate}; pushes already in flight when DELETE answered: ${inFlight}`);
   });
 });
 
