@@ -6,7 +6,7 @@ import type { Logger } from './logger.js';
 import { HASH_LISTPACK_VALUE } from './redis-tuning.js';
 
 const HOW_TO_GET_REDIS =
-  'classbell needs Redis 6.2 or newer. Nothing answered at REDIS_URL and no `redis-server` was found on the PATH, ' +
+  'classbell needs Redis 7.0 or newer. Nothing answered at REDIS_URL and no `redis-server` was found on the PATH, ' +
   'so classbell could not start a private one. Install Redis (Debian/Ubuntu: `apt-get install redis-server`; ' +
   'macOS: `brew install redis`; or run `docker run -p 6379:6379 redis:7`), or point REDIS_URL at a running server, ' +
   'then start classbell again.';

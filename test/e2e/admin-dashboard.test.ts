@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { findChromium } from '../setup/chromium.js';
 import request from 'supertest';
 import { AlertStore } from '../../src/store/alerts.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,8 +13,12 @@ import { ADMIN_TOKEN, admin, createApp, createHarness, createSchool, handsUp, wa
 import { ACK, Receiver } from '../helpers/receiver.js';
 
 // The dashboard end to end: a real app with workers on a loopback port, real receivers, and
-// Debian's chromium driven by playwright-core (no browser download).
-const CHROMIUM = '/usr/bin/chromium';
+// The machine's Chromium (CHROMIUM_PATH, system chromium/chrome, Playwright's cache) driven by
+// playwright-core; `npm test` gets one first when there is none (test/setup/pretest.ts).
+const CHROMIUM = findChromium();
+const noChromium = (): never => {
+  throw new Error('no Chromium on this machine: run `npm test` (its pretest step gets one) or set CHROMIUM_PATH');
+};
 /**
  * The README's screenshots are refreshed with UPDATE_SCREENSHOTS=1; other runs still take every
  * screenshot (so a broken page still fails here) but keep them out of the work tree.
@@ -110,7 +115,7 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   userDataDir = mkdtempSync(join(tmpdir(), 'classbell-chromium-'));
   context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
+    executablePath: CHROMIUM ?? noChromium(),
     headless: true,
     viewport: { width: 1280, height: 800 },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
