@@ -9,7 +9,7 @@ export interface ReceivedPush {
 }
 
 /** How the receiver answers one push: a status and body, or a function of the push. */
-export type Reply = { status?: number; body?: string; delayMs?: number; destroy?: boolean };
+export type Reply = { status?: number; body?: string; delayMs?: number; destroy?: boolean; headers?: Record<string, string> };
 export type ReplyFn = (push: ReceivedPush, index: number) => Reply;
 
 export const ACK = JSON.stringify({ error_info: { errno: 1, error: '程序正常执行' } });
@@ -53,7 +53,7 @@ export class Receiver {
         res.socket?.destroy();
         return;
       }
-      res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' });
+      res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
       res.end(reply.body ?? ACK);
     };
     if (reply.delayMs) setTimeout(send, reply.delayMs);

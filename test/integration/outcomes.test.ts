@@ -45,9 +45,15 @@ describe('push outcomes at faulty endpoints', () => {
   });
 
   it('a redirect is not followed: the 3xx is a rejected attempt', async () => {
-    const { detail, receiver } = await firstAttempts((_p, i) => (i < 2 ? { status: 302, body: '' } : { body: ACK }));
+    // Where the redirect points: an endpoint that would acknowledge anything it got.
+    const target = await new Receiver().start();
+    receivers.push(target);
+    const { detail, receiver } = await firstAttempts((_p, i) => (i < 2 ? { status: 302, body: '', headers: { location: target.url } } : { body: ACK }));
     expect(detail.attempts[0]).toMatchObject({ outcome: 'rejected', httpStatus: 302 });
-    expect(receiver.pushes.every((p) => p.headers['webhook-id'])).toBe(true);
+    expect(detail.attempts[1]).toMatchObject({ outcome: 'rejected', httpStatus: 302 });
+    await waitFor('delivered on the third attempt', async () => (await request(h.app).get(`/v1/events/${detail.event.id}`).set(admin)).body.status === 'delivered');
+    expect(target.pushes).toHaveLength(0);
+    expect(receiver.events()).toHaveLength(3);
   });
 
   it('a reset connection is a network_error; a large reply is stored cut to 1 KiB', async () => {
