@@ -55,7 +55,11 @@ describe('alerts', () => {
     await request(h.app).post('/v1/schools/601/verify').set(admin).expect(202);
     await waitFor('verification recovered', async () => (await list())[0]?.kind === 'verification_recovered', 15_000);
     const own = await request(h.app).get('/v1/alerts').set({ Authorization: `Bearer ${school.apiKey}` }).expect(200);
-    expect(own.body.items.every((a: { sid: number }) => a.sid === 601)).toBe(true);
+    // Exactly the school's own alerts, newest first: its failure and its recovery.
+    const ownRows = own.body.items as { sid: number; kind: string }[];
+    expect(ownRows.map((a) => [a.sid, a.kind])).toEqual([[601, 'verification_recovered'], [601, 'verification_failed']]);
+    const everyone = (await request(h.app).get('/v1/alerts').set(admin).expect(200)).body.items as { sid: number }[];
+    expect(everyone.some((a) => a.sid !== 601)).toBe(true); // there were others' alerts to leave out
     await request(h.app).get('/v1/alerts?sid=600').set({ Authorization: `Bearer ${school.apiKey}` }).expect(403);
   });
 });
