@@ -399,7 +399,9 @@ describe('toWire: schedule decoration', () => {
   it('survives a round trip through JSON, as the outbox stores it', () => {
     const event = normalizeEvent(eventInputSchema.parse({ ...base, type: 'stage', uid: 1002647, up: true }), { ...ctx, schedule });
     const stored = JSON.parse(JSON.stringify(event)) as typeof event;
-    expect(toWire(stored)).toEqual(toWire(event));
+    // Key order is part of the wire contract (PROTOCOL.md §1): compare the serialised bodies.
+    expect(JSON.stringify(toWire(stored))).toBe(JSON.stringify(toWire(event)));
+    expect(Object.keys(toWire(stored))).toEqual(['SID', 'Cmd', 'ClassID', 'CourseID', 'StartTime', 'CloseTime', 'ActionTime', 'UID', 'Operation', '_id']);
     expect(toWire(stored).CloseTime).toBe(1562840400);
   });
 });
