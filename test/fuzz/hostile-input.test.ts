@@ -28,7 +28,7 @@ describe('hostile input', { timeout: 900_000 }, () => {
   let appId: string;
   let schoolKey: string;
   let digest = '';
-  const stats = { requests: 0, rejected: 0, accepted: 0 };
+  const stats = { requests: 0, rejected: 0, accepted: 0, serverErrors: 0 };
 
   /** A digest of every key under the prefix and its value. */
   async function snapshot(): Promise<string> {
@@ -55,6 +55,7 @@ describe('hostile input', { timeout: 900_000 }, () => {
   /** The invariants every fuzzed request must keep. */
   async function check(reply: Reply): Promise<void> {
     stats.requests++;
+    if (reply.status >= 500) stats.serverErrors++;
     expect(reply.status, JSON.stringify(reply.body).slice(0, 300)).toBeLessThan(500);
     if (reply.status >= 400) {
       stats.rejected++;
@@ -103,7 +104,7 @@ describe('hostile input', { timeout: 900_000 }, () => {
     digest = await snapshot();
   });
   afterAll(async () => {
-    console.log(`hostile-input: ${stats.requests} requests, ${stats.rejected} rejected, ${stats.accepted} accepted, 0 server errors`);
+    console.log(`hostile-input: ${stats.requests} requests, ${stats.rejected} rejected, ${stats.accepted} accepted, ${stats.serverErrors} server errors`);
     await pool.close();
     server.close();
     await h.close();

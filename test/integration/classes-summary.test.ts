@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { summaryJobId } from '../../src/queue/jobs.js';
 import { ACK, Receiver } from '../helpers/receiver.js';
 import { admin, createApp, createHarness, createSchool, waitFor, type Harness } from '../helpers/harness.js';
 
@@ -10,6 +11,12 @@ describe('classes, subscriptions and after-class data', () => {
   const receivers: Receiver[] = [];
   let nextSid = 9000;
   const nowS = () => Math.floor(Date.now() / 1000);
+
+  /** Schedule versions of a class's summary jobs still queued, delayed or running. */
+  async function summaryJobsOf(sid: number, classId: number): Promise<number[]> {
+    const jobs = await h.deps.scheduler.queue.getJobs(['waiting', 'delayed', 'active', 'prioritized']);
+    return jobs.filter((j) => j.name === 'summary' && j.data.sid === sid && j.data.classId === classId).map((j) => j.data.version as number);
+  }
 
   async function school(extra: Record<string, unknown> = {}) {
     const receiver = await new Receiver().start();
@@ -86,7 +93,10 @@ describe('classes, subscriptions and after-class data', () => {
     // A late event is delivered as usual and the summary is not pushed again.
     await request(h.app).post('/v1/events').set(auth).send(ev('reward', 45, { uid: 11, times: 2 })).expect(202);
     await waitFor('late event', () => receiver.events().some((p) => p.body.Times === 2));
-    await new Promise((r) => setTimeout(r, 1500));
+    // Nothing can push it again: a summary job left in the queue is of an older schedule version,
+    // which a job checks before it computes anything.
+    const { version } = (await request(h.app).get(`/v1/schools/${sid}/classes/888`).set(admin)).body as { version: number };
+    expect((await summaryJobsOf(sid, 888)).filter((v) => v >= version)).toEqual([]);
     expect(receiver.events().filter((p) => p.body.Cmd === 'End')).toHaveLength(1);
   });
 
@@ -125,7 +135,11 @@ describe('classes, subscriptions and after-class data', () => {
     ] }).expect(202);
     const record = (await request(h.app).get(`/v1/schools/${sid}/classes/2`).set(admin)).body;
     expect(record.closeTime).toBe(soon + 3600);
-    await new Promise((r) => setTimeout(r, 3000));
+    // The job of the schedule before the extension (due in a second) runs and finds itself stale;
+    // the current version's job waits an hour.
+    await waitFor('the old schedule\'s job done', async () => !(await h.deps.scheduler.jobExists(summaryJobId(sid, 2, record.version - 1))), 10_000);
+    const current = await h.deps.scheduler.queue.getJob(summaryJobId(sid, 2, record.version));
+    expect(current!.timestamp + current!.delay).toBeGreaterThan(Date.now() + 3500_000);
     expect(receiver.events().some((p) => p.body.Cmd === 'End')).toBe(false);
     expect((await request(h.app).get(`/v1/schools/${sid}/classes/2`).set(admin)).body.summary).toBe('scheduled');
   });

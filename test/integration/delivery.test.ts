@@ -111,7 +111,8 @@ describe('delivery semantics (real Redis, real HTTP receivers)', () => {
     });
     expect(failed.lastError).toMatch(/rejected: errno 10003/);
     await request(h.app).post('/v1/events').set(auth).send({ events: [handsUp(sid, 1), handsUp(sid, 2), handsUp(sid, 3)] }).expect(202);
-    await new Promise((r) => setTimeout(r, 300));
+    // Held, not merely slow: no drain is scheduled for a school that is not active.
+    expect((await h.deps.outbox.drainState(sid)).scheduled).toBe(false);
     expect(receiver.events()).toHaveLength(0);
     expect((await request(h.app).get(`/v1/schools/${sid}/stats`).set(admin)).body.backlog).toBe(3);
     verifying = true;
@@ -165,7 +166,8 @@ describe('delivery semantics (real Redis, real HTTP receivers)', () => {
     const { sid, receiver } = await school();
     await request(h.app).post(`/v1/schools/${sid}/pause`).set(admin).expect(200);
     const res = await request(h.app).post('/v1/events').set(auth).send({ events: [handsUp(sid, 0), handsUp(sid, 1)] }).expect(202);
-    await new Promise((r) => setTimeout(r, 200));
+    // Held, not merely slow: no drain is scheduled for a paused school.
+    expect((await h.deps.outbox.drainState(sid)).scheduled).toBe(false);
     expect(receiver.events()).toHaveLength(0);
     expect((await request(h.app).post(`/v1/schools/${sid}/resume`).set(admin).expect(200)).body.status).toBe('active');
     await waitFor('2 pushes', () => receiver.events().length === 2);
