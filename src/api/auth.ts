@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import type { App, AppStore } from '../store/apps.js';
+import { appServes, type App, type AppStore } from '../store/apps.js';
 import type { SchoolStore } from '../store/schools.js';
 import type { Limit, RateLimiter } from '../store/rate-limits.js';
 import { forbidden, unauthorized } from '../lib/errors.js';
@@ -152,10 +152,17 @@ export function requireAdminOrSchool(res: Response): number | undefined {
   throw forbidden();
 }
 
+/** Admin or an app that serves the school: writing the course schedule (a school only reads it). */
+export function requireAdminOrServingApp(res: Response, sid: number): Principal {
+  const p = principalOf(res);
+  if (p.kind === 'admin' || (p.kind === 'app' && appServes(p.app, sid))) return p;
+  throw forbidden('the course schedule is written by admins and apps; a school reads it');
+}
+
 /** Admin, the school itself, or an app that serves the school (course schedule). */
 export function requireSchoolOrApp(res: Response, sid: number): Principal {
   const p = principalOf(res);
   if (p.kind === 'admin' || (p.kind === 'school' && p.sid === sid)) return p;
-  if (p.kind === 'app' && (p.app.sids === '*' || p.app.sids.includes(sid))) return p;
+  if (p.kind === 'app' && appServes(p.app, sid)) return p;
   throw forbidden();
 }
