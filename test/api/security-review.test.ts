@@ -1,0 +1,40 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { admin, createApp, createHarness, createSchool, handsUp, type Harness } from '../helpers/harness.js';
+
+/** Issue 17: the findings of the independent security review, each with the answer it must get now. */
+describe('security review (issue 17)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness('secreview', { workers: false, env: { INGEST_RATE_LIMIT_PER_S: '10' } });
+    await createSchool(h.app, 1701, 'http://127.0.0.1:9/a');
+    await createSchool(h.app, 1702, 'http://127.0.0.1:9/b');
+  });
+  afterAll(() => h.close());
+
+  it('point 7: counts events, not requests: a batch larger than what is left of the second is a 429', async () => {
+    const { auth } = await createApp(h.app, [1701]);
+    const batch = (n: number, from = 0) => ({ events: Array.from({ length: n }, (_, i) => handsUp(1701, from + i)) });
+    const refused = await request(h.app).post('/v1/events').set(auth).send(batch(500)).expect(429);
+    expect(refused.body.error.code).toBe('rate_limited');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    // Nothing of the refused batch was stored.
+    const log = await request(h.app).get('/v1/deliveries?sid=1701&limit=10').set(admin).expect(200);
+    expect(log.body.items).toHaveLength(0);
+  });
+
+  it('point 8: a school reads its schedule but may not write or close it; its app may', async () => {
+    const { auth } = await createApp(h.app, [1702]);
+    const key = { Authorization: `Bearer ${(await createSchool(h.app, 1703, 'http://127.0.0.1:9/c')).apiKey}` };
+    const appOf1703 = (await createApp(h.app, [1703])).auth;
+    const body = { courseId: 5, startTime: 1763848800, closeTime: 1763852400 };
+    await request(h.app).put('/v1/schools/1703/classes/77').set(appOf1703).send(body).expect(200);
+    await request(h.app).put('/v1/schools/1703/classes/77').set(key).send({ ...body, courseId: 6 }).expect(403);
+    await request(h.app).post('/v1/schools/1703/classes/77/close').set(key).send({}).expect(403);
+    const read = await request(h.app).get('/v1/schools/1703/classes/77').set(key).expect(200);
+    expect(read.body).toMatchObject({ courseId: 5, closeTime: 1763852400 });
+    expect(read.body.realCloseTime ?? null).toBeNull();
+    await request(h.app).put('/v1/schools/1703/classes/77').set(auth).send(body).expect(403); // not its school
+    await request(h.app).post('/v1/schools/1703/classes/77/close').set(admin).send({}).expect(200);
+  });
+});
