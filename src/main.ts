@@ -1,5 +1,7 @@
 import type { Server } from 'node:http';
 import express from 'express';
+import { authFailureLimit } from './api/auth-failures.js';
+import { errorHandler } from './api/error-handler.js';
 import { healthRouter } from './api/health.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, metricsTokens, type Config } from './config.js';
@@ -83,7 +85,9 @@ async function main(): Promise<void> {
   if (role === 'worker' && config.metricsPort > 0) {
     // A worker-only process has no API; it still exposes /metrics, /healthz and /readyz.
     const metricsApp = express();
-    metricsApp.use(healthRouter(deps.redis, deps.metrics, metricsTokens(config)));
+    if (config.trustProxy !== undefined) metricsApp.set('trust proxy', config.trustProxy);
+    metricsApp.use(healthRouter(deps.redis, deps.metrics, metricsTokens(config), authFailureLimit(deps.rateLimits, config)));
+    metricsApp.use(errorHandler(logger));
     server = await listen(metricsApp, config.metricsPort).catch((error: unknown) => {
       logger.warn('metrics port unavailable; running without /metrics', { port: config.metricsPort, error: String(error) });
       return undefined;

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin, createApp, createHarness, createSchool, handsUp, type Harness } from '../helpers/harness.js';
+import { linesAt, memoryLogger } from '../helpers/logs.js';
 
 /** Issue 17: the findings of the independent security review, each with the answer it must get now. */
 describe('security review (issue 17)', () => {
@@ -36,5 +37,40 @@ describe('security review (issue 17)', () => {
     expect(read.body.realCloseTime ?? null).toBeNull();
     await request(h.app).put('/v1/schools/1703/classes/77').set(auth).send(body).expect(403); // not its school
     await request(h.app).post('/v1/schools/1703/classes/77/close').set(admin).send({}).expect(200);
+  });
+});
+
+/** The per-client failure limit at its defaults (20 a minute), the client named by a trusted loopback proxy. */
+describe('security review (issue 17): failed authentications', () => {
+  let h: Harness;
+  const lines: string[] = [];
+  const wrong = { Authorization: 'Bearer wrong-token-xxxxxxxxxxxx' };
+  const from = (ip: string) => ({ 'x-forwarded-for': ip });
+  beforeAll(async () => {
+    h = await createHarness('secfail', { workers: false, env: { TRUST_PROXY: 'loopback', AUTH_FAILURE_LIMIT: '' }, logger: memoryLogger('info', lines) });
+  });
+  afterAll(() => h.close());
+
+  it('point 2: /metrics counts wrong bearer tokens in the same limiter as /v1', async () => {
+    for (let i = 0; i < 20; i++) await request(h.app).get('/metrics').set(wrong).set(from('198.51.100.20')).expect(401);
+    const locked = await request(h.app).get('/metrics').set(wrong).set(from('198.51.100.20')).expect(429);
+    expect(locked.headers['retry-after']).toBeDefined();
+    await request(h.app).get('/metrics').set(admin).set(from('198.51.100.20')).expect(429);
+    await request(h.app).get('/v1/schools').set(admin).set(from('198.51.100.20')).expect(429);
+    await request(h.app).get('/metrics').set(admin).set(from('198.51.100.21')).expect(200);
+  });
+
+  it('point 9: IPv6 clients are counted by their /64', async () => {
+    for (let i = 1; i <= 20; i++) await request(h.app).get('/v1/schools').set(wrong).set(from(`2001:db8:aa:bb::${i.toString(16)}`)).expect(401);
+    await request(h.app).get('/v1/schools').set(admin).set(from('2001:db8:aa:bb:1234:5678:9abc:def0')).expect(429);
+    await request(h.app).get('/v1/schools').set(admin).set(from('2001:db8:aa:bc::1')).expect(200);
+  });
+
+  it('point 9: a failed dashboard login is a warning without the guess', async () => {
+    const guess = 'my-admin-token-with-a-typo-zq7x';
+    await request(h.app).post('/admin/login').set(from('198.51.100.30')).type('form').send({ token: guess }).expect(401);
+    const warning = linesAt(lines, 'warn').find((l) => l.message === 'dashboard login failed');
+    expect(warning).toMatchObject({ ip: '198.51.100.30' });
+    expect(lines.join('\n')).not.toContain(guess);
   });
 });
