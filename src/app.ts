@@ -5,6 +5,7 @@ import { alertsRouter } from './api/alerts.js';
 import { appsRouter } from './api/apps.js';
 import { classesRouter } from './api/classes.js';
 import { createAuthenticator } from './api/auth.js';
+import { jsonBody } from './api/body.js';
 import { authFailureLimit } from './api/auth-failures.js';
 import { deliveriesRouter } from './api/deliveries.js';
 import { docsRouter } from './api/docs.js';
@@ -17,7 +18,7 @@ import { schoolsRouter } from './api/schools.js';
 import { tokensRouter } from './api/tokens.js';
 import { metricsTokens } from './config.js';
 import type { Deps } from './deps.js';
-import { AppError } from './lib/errors.js';
+import { AppError, unauthorized } from './lib/errors.js';
 
 /** Builds the HTTP app; never listens (tests drive it in-process). */
 export function buildApp(deps: Deps): Express {
@@ -31,11 +32,12 @@ export function buildApp(deps: Deps): Express {
   const failures = authFailureLimit(deps.rateLimits, deps.config);
   app.use(healthRouter(deps.redis, deps.metrics, metricsTokens(deps.config), failures));
   app.use(docsRouter([roomDocs]));
-  app.use(express.json({ limit: '1mb', strict: true }));
   const sessions = new SessionStore(deps.redis, deps.keys, deps.config.adminToken);
   const auth = createAuthenticator(deps.config.adminToken, deps.apps, deps.schools, undefined, sessions, failures);
   const v1 = express.Router();
   v1.use((req, res, next) => auth.middleware(req, res, next));
+  // Only now, with credentials checked from the headers (none at all: 401), is a body read.
+  v1.use((_req, res, next) => next(res.locals.principal ? undefined : unauthorized()), jsonBody);
   v1.use('/apps', appsRouter(deps, auth));
   v1.use('/schools/:sid/classes', classesRouter(deps));
   v1.use('/schools', schoolsRouter(deps));

@@ -6,6 +6,7 @@ import { healthRouter } from './api/health.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, metricsTokens, type Config } from './config.js';
 import { createDeps } from './deps.js';
+import { createHttpServer } from './lib/http-server.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { ensureRedis, type PrivateRedis } from './lib/redis-autostart.js';
 import { waitReady } from './lib/redis.js';
@@ -33,8 +34,13 @@ function configOrExit(): { config: Readonly<Config>; role: Role } {
 }
 
 async function listen(app: express.Express, port: number): Promise<Server> {
+  const server = createHttpServer(app);
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, (error?: Error) => (error ? reject(error) : resolve(server)));
+    server.once('error', reject);
+    server.listen(port, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
   });
 }
 

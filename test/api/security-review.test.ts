@@ -6,8 +6,9 @@ import { linesAt, memoryLogger } from '../helpers/logs.js';
 /** Issue 17: the findings of the independent security review, each with the answer it must get now. */
 describe('security review (issue 17)', () => {
   let h: Harness;
+  const lines: string[] = [];
   beforeAll(async () => {
-    h = await createHarness('secreview', { workers: false, env: { INGEST_RATE_LIMIT_PER_S: '10' } });
+    h = await createHarness('secreview', { workers: false, env: { INGEST_RATE_LIMIT_PER_S: '10' }, logger: memoryLogger('info', lines) });
     await createSchool(h.app, 1701, 'http://127.0.0.1:9/a');
     await createSchool(h.app, 1702, 'http://127.0.0.1:9/b');
   });
@@ -22,6 +23,30 @@ describe('security review (issue 17)', () => {
     // Nothing of the refused batch was stored.
     const log = await request(h.app).get('/v1/deliveries?sid=1701&limit=10').set(admin).expect(200);
     expect(log.body.items).toHaveLength(0);
+  });
+
+  it('point 5: a compressed body that does not decompress is a 400 naming the encoding, on every path, never an error log', async () => {
+    const { appId, auth } = await createApp(h.app, [1701]);
+    const garbage = Buffer.from('this is not compressed at all');
+    for (const encoding of ['gzip', 'deflate', 'br']) {
+      const ingest = await request(h.app).post('/v1/events').set(auth).set('content-type', 'application/json').set('content-encoding', encoding).send(garbage).expect(400);
+      expect(ingest.body.error.code).toBe('invalid_encoding');
+      expect(ingest.body.error.message).toContain(encoding);
+      const entry = await request(h.app).post(`/conf/v1/apps/${appId}/room/entry`).set(auth).set('content-type', 'application/json').set('content-encoding', encoding).send(garbage).expect(400);
+      expect(entry.body.msg).toContain(encoding);
+      await request(h.app).post('/v1/schools').set(admin).set('content-type', 'application/json').set('content-encoding', encoding).send(garbage).expect(400);
+    }
+    expect(linesAt(lines, 'error')).toEqual([]);
+  });
+
+  it('point 6: an unauthenticated request is a 401 whatever its body (the body is not even read)', async () => {
+    await request(h.app).post('/v1/events').set('content-type', 'application/json').send('{"this is": not json').expect(401);
+    await request(h.app).post('/v1/events').set('content-type', 'application/json').set('content-encoding', 'gzip').send(Buffer.from('garbage')).expect(401);
+    await request(h.app).post('/v1/schools').set({ Authorization: 'Bearer wrong-token-xxxxxxxxxxxx' }).set('content-type', 'application/json').send('{').expect(401);
+    const entry = await request(h.app).post(`/conf/v1/apps/${'a'.repeat(32)}/room/entry`).set('content-type', 'application/json').send('{').expect(401);
+    expect(entry.body.code).toBe(401);
+    const roomCall = await request(h.app).post(`/conf/v1/apps/${'a'.repeat(32)}/room/${'b'.repeat(16)}/chat`).set('content-type', 'application/json').send('{').expect(401);
+    expect(roomCall.body.code).toBe(10005);
   });
 
   it('point 8: a school reads its schedule but may not write or close it; its app may', async () => {
