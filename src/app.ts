@@ -5,6 +5,8 @@ import { alertsRouter } from './api/alerts.js';
 import { appsRouter } from './api/apps.js';
 import { classesRouter } from './api/classes.js';
 import { createAuthenticator } from './api/auth.js';
+import { jsonBody } from './api/body.js';
+import { authFailureLimit } from './api/auth-failures.js';
 import { deliveriesRouter } from './api/deliveries.js';
 import { docsRouter } from './api/docs.js';
 import { errorHandler, requestId } from './api/error-handler.js';
@@ -16,26 +18,26 @@ import { schoolsRouter } from './api/schools.js';
 import { tokensRouter } from './api/tokens.js';
 import { metricsTokens } from './config.js';
 import type { Deps } from './deps.js';
-import { AppError } from './lib/errors.js';
+import { AppError, unauthorized } from './lib/errors.js';
 
 /** Builds the HTTP app; never listens (tests drive it in-process). */
 export function buildApp(deps: Deps): Express {
   const app = express();
   app.disable('x-powered-by');
-  if (deps.config.trustProxy) app.set('trust proxy', deps.config.trustProxy);
+  if (deps.config.trustProxy !== undefined) app.set('trust proxy', deps.config.trustProxy);
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(requestId);
-  app.use(healthRouter(deps.redis, deps.metrics, metricsTokens(deps.config)));
+  // One failure counter for /v1, /metrics and the dashboard login: no route is an unlimited oracle.
+  const failures = authFailureLimit(deps.rateLimits, deps.config);
+  app.use(healthRouter(deps.redis, deps.metrics, metricsTokens(deps.config), failures));
   app.use(docsRouter([roomDocs]));
-  app.use(express.json({ limit: '1mb', strict: true }));
   const sessions = new SessionStore(deps.redis, deps.keys, deps.config.adminToken);
-  const auth = createAuthenticator(deps.config.adminToken, deps.apps, deps.schools, undefined, sessions, {
-    limiter: deps.rateLimits,
-    limit: { limit: deps.config.authFailureLimit, windowMs: deps.config.authFailureWindowS * 1000 },
-  });
+  const auth = createAuthenticator(deps.config.adminToken, deps.apps, deps.schools, undefined, sessions, failures);
   const v1 = express.Router();
   v1.use((req, res, next) => auth.middleware(req, res, next));
+  // Only now, with credentials checked from the headers (none at all: 401), is a body read.
+  v1.use((_req, res, next) => next(res.locals.principal ? undefined : unauthorized()), jsonBody);
   v1.use('/apps', appsRouter(deps, auth));
   v1.use('/schools/:sid/classes', classesRouter(deps));
   v1.use('/schools', schoolsRouter(deps));
@@ -44,7 +46,7 @@ export function buildApp(deps: Deps): Express {
   v1.use('/alerts', alertsRouter(deps));
   v1.use('/tokens', tokensRouter(deps));
   app.use('/v1', v1);
-  app.use('/admin', adminRouter(deps, sessions));
+  app.use('/admin', adminRouter(deps, sessions, failures));
   app.use('/conf/v1/apps/:appId', roomsRouter(deps, auth));
   app.use((req, _res, next) => next(new AppError('not_found', 404, `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(deps.logger));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseRetrySchedule } from './domain/retry-policy.js';
+import { parseTrustProxy, type TrustProxy } from './lib/trust-proxy.js';
 
 
 const bool = z
@@ -62,7 +63,12 @@ const envSchema = z
     INGEST_RATE_LIMIT_PER_S: int(0, 10_000_000).default(20_000),
     AUTH_FAILURE_LIMIT: int(0, 1_000_000).default(20),
     AUTH_FAILURE_WINDOW_S: int(1, 86_400).default(60),
-    TRUST_PROXY: z.string().optional(),
+    TRUST_PROXY: z.string().transform((text, ctx) => {
+      const parsed = parseTrustProxy(text);
+      if ('value' in parsed) return parsed.value;
+      ctx.addIssue({ code: 'custom', message: parsed.problem });
+      return z.NEVER;
+    }).optional(),
     PUSH_CONNECTIONS_PER_ORIGIN: int(1, 1024).default(128),
     SHUTDOWN_TIMEOUT_MS: int(1000, 600_000).default(30_000),
     REDIS_DATA_DIR: z.string().default('./data'),
@@ -132,8 +138,8 @@ export interface Config {
   /** Failed authentications per IP per window before 429s (0 = no limit). */
   authFailureLimit: number;
   authFailureWindowS: number;
-  /** express "trust proxy" setting, so the client IP comes from X-Forwarded-For behind a proxy. */
-  trustProxy: string | undefined;
+  /** express "trust proxy" setting (hops, true/false, or proxy addresses), so the client IP comes from X-Forwarded-For. */
+  trustProxy: TrustProxy | undefined;
   /** Raise hash-max-listpack-value at start (compact event records); off for a Redis you may not tune. */
   redisTune: boolean;
   /** A bearer token for Prometheus, besides the admin token. */

@@ -1,9 +1,12 @@
 import type { Server } from 'node:http';
 import express from 'express';
+import { authFailureLimit } from './api/auth-failures.js';
+import { errorHandler } from './api/error-handler.js';
 import { healthRouter } from './api/health.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, metricsTokens, type Config } from './config.js';
 import { createDeps } from './deps.js';
+import { createHttpServer } from './lib/http-server.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { ensureRedis, type PrivateRedis } from './lib/redis-autostart.js';
 import { waitReady } from './lib/redis.js';
@@ -31,8 +34,13 @@ function configOrExit(): { config: Readonly<Config>; role: Role } {
 }
 
 async function listen(app: express.Express, port: number): Promise<Server> {
+  const server = createHttpServer(app);
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, (error?: Error) => (error ? reject(error) : resolve(server)));
+    server.once('error', reject);
+    server.listen(port, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
   });
 }
 
@@ -83,7 +91,9 @@ async function main(): Promise<void> {
   if (role === 'worker' && config.metricsPort > 0) {
     // A worker-only process has no API; it still exposes /metrics, /healthz and /readyz.
     const metricsApp = express();
-    metricsApp.use(healthRouter(deps.redis, deps.metrics, metricsTokens(config)));
+    if (config.trustProxy !== undefined) metricsApp.set('trust proxy', config.trustProxy);
+    metricsApp.use(healthRouter(deps.redis, deps.metrics, metricsTokens(config), authFailureLimit(deps.rateLimits, config)));
+    metricsApp.use(errorHandler(logger));
     server = await listen(metricsApp, config.metricsPort).catch((error: unknown) => {
       logger.warn('metrics port unavailable; running without /metrics', { port: config.metricsPort, error: String(error) });
       return undefined;

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Deps } from '../deps.js';
 import { sameSecret } from '../api/auth.js';
+import type { AuthFailureLimit } from '../api/auth-failures.js';
 import { queuesBoard } from './queues.js';
 import { SESSION_COOKIE, SESSION_TTL_S, type Session, type SessionStore } from './sessions.js';
 import { alertsMain, appPage, deliveriesMain, eventMain, loginPage, messagePage, schoolsMain, type PageName } from './views.js';
@@ -45,7 +46,7 @@ function loginRedirect(req: Request, res: Response): void {
 }
 
 /** /admin: the dashboard (login, pages, static assets) and Bull Board at /admin/queues. */
-export function adminRouter(deps: Deps, sessions: SessionStore): Router {
+export function adminRouter(deps: Deps, sessions: SessionStore, failures: AuthFailureLimit): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '8kb' });
 
@@ -78,16 +79,16 @@ export function adminRouter(deps: Deps, sessions: SessionStore): Router {
     const next = safeNext(body.next);
     if (!sameOrigin(req)) return void res.status(403).type('html').send(loginPage({ error: 'This sign-in came from another site.', next }));
     // The same per-IP limit on failed logins as the API's (shared counter, so it holds across both).
-    const failures = { limit: deps.config.authFailureLimit, windowMs: deps.config.authFailureWindowS * 1000 };
-    const ip = req.ip ?? 'unknown';
     try {
-      await deps.rateLimits.check('auth-fail', ip, failures);
+      await failures.refuseIfLocked(req.ip);
     } catch {
       return void res.status(429).type('html').send(loginPage({ error: 'Too many failed sign-ins from this address; try again later.', next }));
     }
     const session = typeof body.token === 'string' && body.token.length <= 512 ? await sessions.login(body.token) : undefined;
     if (!session) {
-      await deps.rateLimits.consume('auth-fail', ip, 1, failures).catch(() => undefined);
+      await failures.record(req.ip);
+      // Who tried, never what they typed: the guess may be a real token with a typo.
+      deps.logger.warn('dashboard login failed', { requestId: res.locals.requestId as string, ip: req.ip });
       await new Promise((resolve) => setTimeout(resolve, FAILED_LOGIN_DELAY_MS));
       return void res.status(401).type('html').send(loginPage({ error: 'That token is not valid. Use the admin token or a school API key.', next }));
     }

@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import type { App, AppStore } from '../store/apps.js';
+import { appServes, type App, type AppStore } from '../store/apps.js';
 import type { SchoolStore } from '../store/schools.js';
-import type { Limit, RateLimiter } from '../store/rate-limits.js';
 import { forbidden, unauthorized } from '../lib/errors.js';
+import type { AuthFailureLimit } from './auth-failures.js';
 
 /** Who is calling, from the Authorization header. */
 export type Principal = { kind: 'admin' } | { kind: 'app'; app: App } | { kind: 'school'; sid: number };
@@ -54,12 +54,6 @@ export interface Authenticator {
   forgetApp(appId: string): void;
 }
 
-/** Failed authentications per client IP: past the limit, every attempt from it gets 429 until the window ends. */
-export interface AuthFailureLimit {
-  limiter: RateLimiter;
-  limit: Limit;
-}
-
 export function createAuthenticator(
   adminToken: string, apps: AppStore, schools: SchoolStore, cacheTtlMs = 5000, sessions?: SessionLookup, failures?: AuthFailureLimit,
 ): Authenticator {
@@ -96,11 +90,10 @@ export function createAuthenticator(
   return {
     async middleware(req, res, next) {
       const header = req.headers.authorization;
-      const ip = req.ip ?? 'unknown';
-      if (failures && header && !isCachedApp(header)) await failures.limiter.check('auth-fail', ip, failures.limit);
+      if (failures && header && !isCachedApp(header)) await failures.refuseIfLocked(req.ip);
       const principal = header || !sessions ? await identify(header) : await fromSession(req, sessions);
       if (principal === 'invalid') {
-        if (failures) await failures.limiter.consume('auth-fail', ip, 1, failures.limit);
+        await failures?.record(req.ip);
         throw unauthorized();
       }
       res.locals.principal = principal;
@@ -152,10 +145,17 @@ export function requireAdminOrSchool(res: Response): number | undefined {
   throw forbidden();
 }
 
+/** Admin or an app that serves the school: writing the course schedule (a school only reads it). */
+export function requireAdminOrServingApp(res: Response, sid: number): Principal {
+  const p = principalOf(res);
+  if (p.kind === 'admin' || (p.kind === 'app' && appServes(p.app, sid))) return p;
+  throw forbidden('the course schedule is written by admins and apps; a school reads it');
+}
+
 /** Admin, the school itself, or an app that serves the school (course schedule). */
 export function requireSchoolOrApp(res: Response, sid: number): Principal {
   const p = principalOf(res);
   if (p.kind === 'admin' || (p.kind === 'school' && p.sid === sid)) return p;
-  if (p.kind === 'app' && (p.app.sids === '*' || p.app.sids.includes(sid))) return p;
+  if (p.kind === 'app' && appServes(p.app, sid)) return p;
   throw forbidden();
 }

@@ -4,7 +4,7 @@ import type { Deps } from '../deps.js';
 import { AppError, notFound } from '../lib/errors.js';
 import { closeClass, effectiveCloseS, putClass } from '../services/class-schedule.js';
 import type { ClassRecord } from '../store/classes.js';
-import { requireSchoolOrApp } from './auth.js';
+import { requireAdminOrServingApp, requireSchoolOrApp } from './auth.js';
 import { parse } from './validate.js';
 
 const unixS = z.number().int().positive().max(99_999_999_999, 'must be unix seconds, not milliseconds');
@@ -28,13 +28,13 @@ function view(record: ClassRecord) {
   return { ...record, effectiveCloseTime: effectiveCloseS(record) };
 }
 
-/** /v1/schools/:sid/classes: the course schedule (admin, an app serving the school, the school). */
+/** /v1/schools/:sid/classes: the course schedule (written by admin or an app serving the school; the school reads it). */
 export function classesRouter(deps: Deps): Router {
   const router = Router({ mergeParams: true });
 
   router.put('/:classId', async (req, res) => {
     const { sid, classId } = parse(classParams, req.params, 'params');
-    requireSchoolOrApp(res, sid);
+    requireAdminOrServingApp(res, sid);
     const input = parse(putClassSchema, req.body);
     if (!(await deps.schools.get(sid))) throw notFound('school');
     res.json(view(await putClass(deps, sid, classId, input)));
@@ -50,7 +50,7 @@ export function classesRouter(deps: Deps): Router {
 
   router.post('/:classId/close', async (req, res) => {
     const { sid, classId } = parse(classParams, req.params, 'params');
-    requireSchoolOrApp(res, sid);
+    requireAdminOrServingApp(res, sid);
     const { realCloseTime } = parse(closeClassSchema, req.body ?? {});
     const nowS = Math.floor(Date.now() / 1000);
     const current = await deps.classes.get(sid, classId);

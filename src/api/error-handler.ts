@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { AppError, unavailable } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 
@@ -21,9 +21,16 @@ export function isRedisUnavailable(error: unknown): boolean {
   );
 }
 
-/** Maps body-parser's errors (too large, malformed JSON) onto the AppError family. */
-function fromBodyParser(error: unknown): AppError | undefined {
-  const e = error as { type?: string; status?: number; message?: string };
+/**
+ * Maps body-parser's errors (too large, malformed JSON, a compressed body that does not decompress)
+ * onto the AppError family; `contentEncoding` names the encoding in that last answer.
+ */
+export function fromBodyParser(error: unknown, contentEncoding?: string): AppError | undefined {
+  const e = error as { type?: string; status?: number; message?: string; code?: unknown; errno?: unknown };
+  // zlib's own errors (Z_DATA_ERROR, ERR__ERROR_FORMAT_PADDING_…), passed on with status 400 and no type.
+  if (e.type === undefined && e.status === 400 && typeof e.code === 'string' && typeof e.errno === 'number') {
+    return new AppError('invalid_encoding', 400, `request body is not valid ${contentEncoding ?? 'compressed'} data (Content-Encoding): ${e.message ?? ''}`.trim());
+  }
   if (e.type === 'entity.too.large') return new AppError('payload_too_large', 413, 'request body is larger than 1 MiB');
   if (e.type === 'entity.parse.failed') return new AppError('invalid_json', 400, `request body is not valid JSON: ${e.message ?? ''}`.trim());
   if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return new AppError('unsupported_encoding', 415, e.message ?? 'unsupported encoding');
@@ -31,11 +38,20 @@ function fromBodyParser(error: unknown): AppError | undefined {
   return undefined;
 }
 
+/**
+ * A refused request whose body was never read (401 before the body, 413…): close the connection
+ * after the answer rather than let Node drain a body nobody wants.
+ */
+export function closeIfBodyUnread(req: Request, res: Response): void {
+  const hasBody = req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0' || req.headers['transfer-encoding'] !== undefined;
+  if (hasBody && !req.complete) res.setHeader('connection', 'close');
+}
+
 /** One renderer for every error: `{error: {code, message, details?, requestId}}`. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const requestIdValue = res.locals.requestId as string | undefined;
-    let appError = error instanceof AppError ? error : fromBodyParser(error);
+    let appError = error instanceof AppError ? error : fromBodyParser(error, req.headers['content-encoding']);
     if (!appError && isRedisUnavailable(error)) {
       logger.warn('storage unavailable', { requestId: requestIdValue, path: req.path, error: (error as Error).message });
       appError = unavailable();
@@ -46,6 +62,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       appError = new AppError('internal', 500, 'internal error');
     }
     if (res.headersSent) return;
+    closeIfBodyUnread(req, res);
     for (const [name, value] of Object.entries(appError.headers ?? {})) res.setHeader(name, value);
     res.status(appError.status).json({
       error: { code: appError.code, message: appError.message, ...(appError.details !== undefined ? { details: appError.details } : {}), requestId: requestIdValue },

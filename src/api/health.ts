@@ -2,19 +2,22 @@ import { Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Metrics } from '../lib/metrics.js';
 import { sameSecret } from './auth.js';
+import type { AuthFailureLimit } from './auth-failures.js';
 
 /**
  * /healthz (the process runs), /readyz (Redis answers within a second), /metrics (Prometheus;
  * it names the schools with the largest backlogs, so it needs the admin token or METRICS_TOKEN).
  */
-export function healthRouter(redis: Redis, metrics: Metrics, tokens: readonly string[]): Router {
+export function healthRouter(redis: Redis, metrics: Metrics, tokens: readonly string[], failures: AuthFailureLimit): Router {
   const router = Router();
   router.get('/metrics', async (req, res) => {
+    await failures.refuseIfLocked(req.ip);
     const header = req.headers.authorization ?? '';
     const given = header.toLowerCase().startsWith('bearer ') ? header.slice(7).trim() : '';
     // Every token is compared (constant time each), so timing does not tell which one matched.
     const ok = tokens.map((t) => given !== '' && sameSecret(given, t)).includes(true);
     if (!ok) {
+      await failures.record(req.ip);
       res.status(401).setHeader('www-authenticate', 'Bearer').json({ error: { code: 'unauthorized', message: 'metrics need the admin token or METRICS_TOKEN as a bearer token', requestId: res.locals.requestId as string } });
       return;
     }

@@ -5,7 +5,7 @@ import { buildRtcToken, buildRtmToken, buildZegoToken04, zegoRtcPayload } from '
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { RoomError } from '../services/rooms-errors.js';
-import { isRedisUnavailable } from './error-handler.js';
+import { closeIfBodyUnread, fromBodyParser, isRedisUnavailable } from './error-handler.js';
 
 /** Replies `{code: 0, msg: 'ok', data}`. */
 export function ok(res: Response, data: unknown): void {
@@ -47,25 +47,24 @@ export function selfView(config: Pick<Config, 'agora' | 'zego' | 'roomTokenTtlS'
   return { ...memberView(m), userUuid: m.userUuid, ...tokens };
 }
 
-function envelopeOf(error: unknown): { status: number; code: number; msg: string; data: unknown } | undefined {
+function envelopeOf(error: unknown, contentEncoding: string | undefined): { status: number; code: number; msg: string; data: unknown } | undefined {
   if (error instanceof RoomError) return { status: error.status, code: error.roomCode, msg: error.message, data: null };
-  if (error instanceof AppError) return { status: error.status, code: error.status, msg: error.message, data: error.details !== undefined ? { details: error.details } : null };
-  const e = error as { type?: string; status?: number; message?: string };
-  if (e.type === 'entity.parse.failed') return { status: 400, code: 400, msg: `request body is not valid JSON: ${e.message ?? ''}`.trim(), data: null };
+  const appError = error instanceof AppError ? error : fromBodyParser(error, contentEncoding);
+  if (appError) return { status: appError.status, code: appError.status, msg: appError.message, data: appError.details !== undefined ? { details: appError.details } : null };
   if (isRedisUnavailable(error)) return { status: 503, code: 503, msg: 'storage temporarily unavailable, retry later', data: null };
-  if (e.type === 'entity.too.large') return { status: 413, code: 413, msg: 'request body is larger than 1 MiB', data: null };
   return undefined;
 }
 
 /** Room calls answer errors in the envelope too: `{code, msg, data}` (GoClass code, or the HTTP status). */
 export function roomErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
-    let envelope = envelopeOf(error);
+    let envelope = envelopeOf(error, req.headers['content-encoding']);
     if (!envelope) {
       logger.error('unhandled error', { requestId: res.locals.requestId as string | undefined, method: req.method, path: req.path, error: error instanceof Error ? error.stack : String(error) });
       envelope = { status: 500, code: 500, msg: 'internal error', data: null };
     }
     if (res.headersSent) return;
+    closeIfBodyUnread(req, res);
     res.status(envelope.status).json({ code: envelope.code, msg: envelope.msg, data: envelope.data, requestId: res.locals.requestId as string | undefined });
   };
 }

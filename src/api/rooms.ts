@@ -9,6 +9,7 @@ import { AppError, forbidden } from '../lib/errors.js';
 import { actAs, enterRoom, finishEndedRoom, readAs } from '../services/rooms.js';
 import { noRoom } from '../services/rooms-errors.js';
 import { requireApp, type Authenticator } from './auth.js';
+import { jsonBody, roomCredentialsFirst } from './body.js';
 import { streamRoomEvents } from './rooms-sse.js';
 import { memberView, ok, roomErrorHandler, roomView, selfView } from './rooms-views.js';
 import { parse } from './validate.js';
@@ -53,6 +54,7 @@ const tokenOf = (req: Request): string | undefined => (typeof req.headers.token 
 /** /conf/v1/apps/:appId: the Agora-Meeting-compatible room API (envelope `{code, msg, data}`). */
 export function roomsRouter(deps: Deps, auth: Authenticator): Router {
   const router = Router({ mergeParams: true });
+  router.use(roomCredentialsFirst(auth), jsonBody);
 
   router.post('/room/entry', (req, res, next) => auth.middleware(req, res, next), async (req, res) => {
     const { appId } = parse(appParams, req.params, 'params');

@@ -23,6 +23,8 @@ export class RateLimiter {
   /** Spends `cost` units; throws a 429 (with Retry-After) when the window is used up. */
   async consume(name: string, subject: string, cost: number, { limit, windowMs }: Limit): Promise<void> {
     if (limit <= 0) return;
+    // Larger than a whole window: waiting cannot help, the caller must split it (events of a batch).
+    if (cost > limit) throw tooMany(windowMs, `this request costs ${cost}, more than the whole limit of ${limit} per ${windowMs / 1000} s; split it`);
     const [allowed, retryAfterMs] = (await runScript(this.redis, 'rateLimit', [this.key(name, subject, windowMs)], [limit, windowMs, cost])) as [number, number];
     if (allowed !== 1) throw tooMany(retryAfterMs);
   }
@@ -33,7 +35,8 @@ export class RateLimiter {
   }
 }
 
-export function tooMany(retryAfterMs: number): AppError {
+/** The 429 of a used-up window, with Retry-After in whole seconds. */
+export function tooMany(retryAfterMs: number, why = 'too many requests'): AppError {
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  return new AppError('rate_limited', 429, `too many requests; retry after ${seconds} s`, { retryAfterS: seconds }, { 'retry-after': String(seconds) });
+  return new AppError('rate_limited', 429, `${why}; retry after ${seconds} s`, { retryAfterS: seconds }, { 'retry-after': String(seconds) });
 }

@@ -1,17 +1,15 @@
 import * as crypto from 'node:crypto';
-import { Writable } from 'node:stream';
 import type { Express } from 'express';
 import request from 'supertest';
-import winston from 'winston';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sameSecret } from '../../src/api/auth.js';
 import { buildApp } from '../../src/app.js';
 import { createDeps, type Deps } from '../../src/deps.js';
 import { credentialMatches, hashCredential } from '../../src/domain/signing.js';
-import { createLogger } from '../../src/lib/logger.js';
 import { waitReady } from '../../src/lib/redis.js';
 import { startWorkers, type RunningWorkers } from '../../workers/main.js';
 import { ADMIN_TOKEN, admin, dropPrefix, handsUp, testConfig, uniquePrefix, waitFor } from '../helpers/harness.js';
+import { memoryLogger } from '../helpers/logs.js';
 import { ACK, Receiver } from '../helpers/receiver.js';
 
 // Every timingSafeEqual the app makes is recorded (and still done for real): credential checks
@@ -28,17 +26,7 @@ const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secr
 async function capturingHarness(name: string, lines: string[]): Promise<{ app: Express; deps: Deps; workers: RunningWorkers; close(): Promise<void> }> {
   const prefix = uniquePrefix(name);
   const config = testConfig(prefix, { LOG_LEVEL: 'debug', AGORA_APP_ID: 'c'.repeat(32), AGORA_APP_CERTIFICATE: 'd'.repeat(32) });
-  // The project's own logger (its redaction and JSON format), with the console swapped for memory.
-  const logger = createLogger(config.logLevel);
-  logger.clear();
-  logger.add(new winston.transports.Stream({
-    stream: new Writable({
-      write(chunk: Buffer | string, _encoding, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    }),
-  }));
+  const logger = memoryLogger(config.logLevel, lines);
   const deps = createDeps(config, logger);
   await waitReady(deps.redis);
   const workers = startWorkers(deps);

@@ -5,7 +5,7 @@ import request from 'supertest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createDeps, type Deps } from '../../src/deps.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { createLogger, type Logger } from '../../src/lib/logger.js';
 import { createRedis, masters, waitReady } from '../../src/lib/redis.js';
 import { startWorkers, type RunningWorkers } from '../../workers/main.js';
 
@@ -76,10 +76,10 @@ export async function dropPrefix(prefix: string): Promise<void> {
 }
 
 /** Stores + in-process API (+ workers unless `workers: false`) on a unique prefix of the real Redis. */
-export async function createHarness(name: string, options: { workers?: boolean; env?: Record<string, string> } = {}): Promise<Harness> {
+export async function createHarness(name: string, options: { workers?: boolean; env?: Record<string, string>; logger?: Logger } = {}): Promise<Harness> {
   const prefix = uniquePrefix(name);
   const config = testConfig(prefix, options.env);
-  const deps = createDeps(config, createLogger('error', { silent: true }));
+  const deps = createDeps(config, options.logger ?? createLogger('error', { silent: true }));
   await waitReady(deps.redis);
   const harness: Harness = {
     prefix, config, deps, app: buildApp(deps), workers: undefined,

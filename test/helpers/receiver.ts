@@ -25,7 +25,8 @@ export class Receiver {
     return `http://127.0.0.1:${port}/classin`;
   }
 
-  async start(): Promise<this> {
+  /** Listens on a free port of `host` ('::' also takes IPv4 and IPv4-mapped connections). */
+  async start(host = '127.0.0.1'): Promise<this> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -43,7 +44,7 @@ export class Receiver {
       });
     });
     this.server.keepAliveTimeout = 60_000;
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server!.listen(0, host, resolve));
     return this;
   }
 

@@ -24,4 +24,16 @@ describe('loadConfig', () => {
     expect(c.retryScheduleMs).toEqual([500, 60_000, 3_600_000]);
     expect(c.redisClusterNodes).toEqual([{ host: '127.0.0.1', port: 7000 }, { host: '127.0.0.1', port: 7001 }]);
   });
+
+  it('reads TRUST_PROXY as express does (hops, true/false, addresses and subnets) and refuses anything else', () => {
+    const trust = (value: string) => loadConfig({ ADMIN_TOKEN: 'x'.repeat(20), TRUST_PROXY: value }).trustProxy;
+    expect(trust('1')).toBe(1);
+    expect(trust('true')).toBe(true);
+    expect(trust('false')).toBe(false);
+    expect(trust('loopback, 10.0.0.0/8,2001:db8::/32, 192.0.2.7')).toEqual(['loopback', '10.0.0.0/8', '2001:db8::/32', '192.0.2.7']);
+    for (const bad of ['yes', '1.5', '10.0.0.0/33', 'loopback,proxy.example', '-1']) {
+      expect(() => trust(bad)).toThrow(ConfigError);
+      expect(() => trust(bad)).toThrow(/TRUST_PROXY/);
+    }
+  });
 });

@@ -6,9 +6,9 @@
 ]]
 local limit, windowMs, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local count = tonumber(redis.call('GET', KEYS[1]) or '0')
--- Refused when the window is used up, or this cost would overrun it (a single request larger
--- than the whole limit still passes in an empty window, so it is never refused forever).
-if count >= limit or (cost > 0 and count > 0 and count + cost > limit) then
+-- Refused when the window is used up, or this cost would overrun it: units are counted (a batch
+-- of 500 events costs 500), so one large request cannot pass a small limit.
+if count >= limit or count + cost > limit then
   local ttl = redis.call('PTTL', KEYS[1])
   return {0, ttl > 0 and ttl or windowMs, count}
 end
