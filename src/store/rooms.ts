@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RoomMessage } from '../domain/room-events.js';
 import type { Member, Plan, RoomDoc } from '../domain/room-rules.js';
+import { FencedQueue } from './fenced-queue.js';
 import type { Keys } from './keys.js';
 import { runScript } from './scripts.js';
 
@@ -239,36 +240,10 @@ export class RoomStore {
     return all.filter((json) => (JSON.parse(json) as RoomMessage).seq > afterSeq);
   }
 
-  /** Takes the relay lock of a room for ttlMs; the token releases it. */
-  async lockRelay(roomId: string, token: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.set(this.keys.roomRelayLock(roomId), token, 'PX', ttlMs, 'NX')) === 'OK';
-  }
-
-  async relayBatch(roomId: string, max: number): Promise<RoomMessage[]> {
-    const rows = await this.redis.lrange(this.keys.roomRelay(roomId), 0, max - 1);
-    return rows.map((r) => JSON.parse(r) as RoomMessage);
-  }
-
-  /** Drops the first `count` relayed notifications. */
-  async relayDone(roomId: string, count: number): Promise<void> {
-    await this.redis.ltrim(this.keys.roomRelay(roomId), count, -1);
-  }
-
-  /** Releases the relay lock; returns how many notifications are still waiting. */
-  async releaseRelay(roomId: string, token: string): Promise<number> {
+  /** The queue of a linked room's notifications still to be turned into catalogue events. */
+  relayQueue(roomId: string): FencedQueue {
     const k = this.keys;
-    let left = Number(await runScript(this.redis, 'roomRelayRelease', [k.roomRelayLock(roomId), k.roomRelay(roomId)], [token]));
-    if (left === 0) {
-      // Out of the set of rooms to relay, then a second look: work queued before this look is seen
-      // here and the room goes back in; a commit that queues after it adds the room itself (after
-      // its commit), so no wake-up is lost. A crash in between can only drop the room for work
-      // whose committer is about to relay it itself (relayRoom after every commit that queues).
-      await this.redis.srem(k.roomRelayPending, roomId);
-      left = await this.redis.llen(k.roomRelay(roomId));
-    }
-    // Work left: the room is (again) in the set, even if the commit that queued it died before adding it.
-    if (left > 0) await this.redis.sadd(k.roomRelayPending, roomId);
-    return left;
+    return new FencedQueue(this.redis, { lock: k.roomRelayLock(roomId), queue: k.roomRelay(roomId), pending: k.roomRelayPending, member: roomId });
   }
 
   /** Rooms with notifications waiting to be relayed (a crashed process left them). */

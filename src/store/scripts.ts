@@ -20,6 +20,8 @@ export const SCRIPT_FILES = {
   roomCommit: 'room-commit-7.lua',
   roomDestroy: 'room-destroy-7.lua',
   roomRelayRelease: 'room-relay-release-2.lua',
+  fencedRenew: 'fenced-renew-1.lua',
+  fencedTrim: 'fenced-trim-2.lua',
   roomIndexSwap: 'room-index-swap-1.lua',
   hmgetMany: 'hmget-many-0.lua',
 } as const;
