@@ -45,6 +45,7 @@ const envSchema = z
     AGORA_APP_CERTIFICATE: z.string().regex(/^[0-9a-fA-F]{32}$/, 'expected 32 hex characters').optional(),
     ZEGO_APP_ID: int(1, 2 ** 32 - 1).optional(),
     ZEGO_SERVER_SECRET: z.string().length(32, 'must be exactly 32 characters').optional(),
+    ZEGO_TOKEN_MODE: z.enum(['gcm', 'cbc']).default('gcm'),
     // classbell's own settings (not in the contract, documented in the README)
     KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('cb'),
     WORKER_CONCURRENCY: int(1, 10_000).default(200),
@@ -111,7 +112,8 @@ export interface Config {
   roomTokenTtlS: number;
   logLevel: string;
   agora: { appId: string; appCertificate: string } | undefined;
-  zego: { appId: number; serverSecret: string } | undefined;
+  /** ZEGO token04 credentials and form (`gcm`, ZEGO's recommended, or the deprecated `cbc`). */
+  zego: { appId: number; serverSecret: string; tokenMode: 'gcm' | 'cbc' } | undefined;
   keyPrefix: string;
   workerConcurrency: number;
   drainBatch: number;
@@ -190,7 +192,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     roomTokenTtlS: e.ROOM_TOKEN_TTL_S,
     logLevel: e.LOG_LEVEL,
     agora: e.AGORA_APP_ID && e.AGORA_APP_CERTIFICATE ? { appId: e.AGORA_APP_ID, appCertificate: e.AGORA_APP_CERTIFICATE } : undefined,
-    zego: e.ZEGO_APP_ID && e.ZEGO_SERVER_SECRET ? { appId: e.ZEGO_APP_ID, serverSecret: e.ZEGO_SERVER_SECRET } : undefined,
+    zego: e.ZEGO_APP_ID && e.ZEGO_SERVER_SECRET ? { appId: e.ZEGO_APP_ID, serverSecret: e.ZEGO_SERVER_SECRET, tokenMode: e.ZEGO_TOKEN_MODE } : undefined,
     keyPrefix: e.KEY_PREFIX,
     workerConcurrency: e.WORKER_CONCURRENCY,
     drainBatch: e.DRAIN_BATCH,
