@@ -17,7 +17,7 @@ export const SCRIPT_FILES = {
   settleSummary: 'settle-summary-2.lua',
   rateLimit: 'rate-limit-1.lua',
   roomLoad: 'room-load-4.lua',
-  roomCommit: 'room-commit-7.lua',
+  roomCommit: 'room-commit-8.lua',
   roomDestroy: 'room-destroy-7.lua',
   roomRelayRelease: 'room-relay-release-2.lua',
   fencedRenew: 'fenced-renew-1.lua',

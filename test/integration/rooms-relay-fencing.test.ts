@@ -5,14 +5,8 @@ import { ROOM_CMD } from '../../src/domain/room-rules.js';
 import { drainFenced } from '../../src/services/fenced-drain.js';
 import { relayRoom } from '../../src/services/rooms-relay.js';
 import { FencedQueue } from '../../src/store/fenced-queue.js';
+import { gate } from '../helpers/gate.js';
 import { createApp, createHarness, createSchool, type Harness } from '../helpers/harness.js';
-
-/** A promise with its resolve: a holder awaits it in a hook, the test lets it go. */
-function gate(): { wait: Promise<void>; open: () => void } {
-  let open = () => undefined as void;
-  const wait = new Promise<void>((resolve) => { open = resolve; });
-  return { wait, open };
-}
 
 /**
  * The room relay's lock is fenced (issue 13 point 3): a relayer that stalls past its lock can
