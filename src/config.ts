@@ -46,6 +46,10 @@ const envSchema = z
     AGORA_APP_CERTIFICATE: z.string().regex(/^[0-9a-fA-F]{32}$/, 'expected 32 hex characters').optional(),
     ZEGO_APP_ID: int(1, 2 ** 32 - 1).optional(),
     ZEGO_SERVER_SECRET: z.string().length(32, 'must be exactly 32 characters').optional(),
+    ZEGO_TOKEN_MODE: z.enum(['gcm', 'cbc']).default('gcm'),
+    AGORA_RTM_REST_URL: z.url({ protocol: /^https?$/ }).optional(),
+    AGORA_CUSTOMER_ID: z.string().max(256).optional(),
+    AGORA_CUSTOMER_SECRET: z.string().max(256).optional(),
     // classbell's own settings (not in the contract, documented in the README)
     KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('cb'),
     WORKER_CONCURRENCY: int(1, 10_000).default(200),
@@ -84,6 +88,9 @@ function crossProblems(env: Record<string, string | undefined>): string[] {
   if (env.ALERT_WEBHOOK_URL && !env.ALERT_WEBHOOK_SECRET) {
     problems.push('ALERT_WEBHOOK_SECRET: required with ALERT_WEBHOOK_URL (alerts are signed with it)');
   }
+  if (env.AGORA_RTM_REST_URL && !(env.AGORA_CUSTOMER_ID && env.AGORA_CUSTOMER_SECRET && env.AGORA_APP_ID)) {
+    problems.push('AGORA_RTM_REST_URL: needs AGORA_CUSTOMER_ID, AGORA_CUSTOMER_SECRET and AGORA_APP_ID (the RTM project)');
+  }
   if (Boolean(env.ZEGO_APP_ID) !== Boolean(env.ZEGO_SERVER_SECRET)) {
     problems.push('ZEGO_SERVER_SECRET: ZEGO_APP_ID and ZEGO_SERVER_SECRET go together');
   }
@@ -117,7 +124,10 @@ export interface Config {
   roomTokenTtlS: number;
   logLevel: string;
   agora: { appId: string; appCertificate: string } | undefined;
-  zego: { appId: number; serverSecret: string } | undefined;
+  /** Room notifications also go out as RTM channel messages through Agora's RTM REST API when set. */
+  agoraRtmRest: { baseUrl: string; appId: string; customerId: string; customerSecret: string } | undefined;
+  /** ZEGO token04 credentials and form (`gcm`, ZEGO's recommended, or the deprecated `cbc`). */
+  zego: { appId: number; serverSecret: string; tokenMode: 'gcm' | 'cbc' } | undefined;
   keyPrefix: string;
   workerConcurrency: number;
   drainBatch: number;
@@ -199,7 +209,10 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     roomTokenTtlS: e.ROOM_TOKEN_TTL_S,
     logLevel: e.LOG_LEVEL,
     agora: e.AGORA_APP_ID && e.AGORA_APP_CERTIFICATE ? { appId: e.AGORA_APP_ID, appCertificate: e.AGORA_APP_CERTIFICATE } : undefined,
-    zego: e.ZEGO_APP_ID && e.ZEGO_SERVER_SECRET ? { appId: e.ZEGO_APP_ID, serverSecret: e.ZEGO_SERVER_SECRET } : undefined,
+    agoraRtmRest: e.AGORA_RTM_REST_URL && e.AGORA_APP_ID && e.AGORA_CUSTOMER_ID && e.AGORA_CUSTOMER_SECRET
+      ? { baseUrl: e.AGORA_RTM_REST_URL.replace(/\/+$/, ''), appId: e.AGORA_APP_ID, customerId: e.AGORA_CUSTOMER_ID, customerSecret: e.AGORA_CUSTOMER_SECRET }
+      : undefined,
+    zego: e.ZEGO_APP_ID && e.ZEGO_SERVER_SECRET ? { appId: e.ZEGO_APP_ID, serverSecret: e.ZEGO_SERVER_SECRET, tokenMode: e.ZEGO_TOKEN_MODE } : undefined,
     keyPrefix: e.KEY_PREFIX,
     workerConcurrency: e.WORKER_CONCURRENCY,
     drainBatch: e.DRAIN_BATCH,

@@ -70,7 +70,7 @@ export function createDeps(config: Readonly<Config>, logger: Logger): Deps {
     classes: new ClassStore(redis, keys),
     outbox: new OutboxStore(redis, keys, config.deliveryRetentionS),
     deliveries: new DeliveryStore(redis, keys),
-    rooms: new RoomStore(redis, keys, config.roomEventBuffer),
+    rooms: new RoomStore(redis, keys, config.roomEventBuffer, config.agoraRtmRest !== undefined),
     roomHub,
     async close() {
       roomHub.close();

@@ -2,6 +2,7 @@ import type { Job } from 'bullmq';
 import type { Deps } from '../src/deps.js';
 import { roomDestroyJobId, type RoomDestroyJob } from '../src/queue/jobs.js';
 import { relayPendingRooms, relayRoom } from '../src/services/rooms-relay.js';
+import { sweepPendingRoomRtm } from '../src/services/rooms-rtm.js';
 import { sweepSilentUsers } from '../src/services/rooms.js';
 
 /**
@@ -22,10 +23,11 @@ export function heartbeatSweepMs(heartbeatIntervalS: number): number {
   return Math.max(500, Math.min(10_000, Math.round((heartbeatIntervalS * 1000) / 2)));
 }
 
-/** One maintenance round for rooms: silent users out (reason 6), then relays left behind. */
+/** One maintenance round for rooms: silent users out (reason 6), then relays and RTM sends left behind. */
 export async function roomMaintenance(deps: Deps): Promise<void> {
   await sweepSilentUsers(deps);
   await relayPendingRooms(deps);
+  await sweepPendingRoomRtm(deps);
 }
 
 /**

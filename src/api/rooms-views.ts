@@ -1,7 +1,8 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Config } from '../config.js';
 import type { Member, RoomDoc } from '../domain/room-rules.js';
-import { buildRtcToken, buildRtmToken, buildZegoToken04, zegoRtcPayload } from '../domain/tokens.js';
+import { buildRtcToken, buildRtmToken } from '../domain/tokens.js';
+import { buildZegoToken04, zegoRtcPayload } from '../domain/zego-token.js';
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { RoomError } from '../services/rooms-errors.js';
@@ -41,6 +42,7 @@ export function selfView(config: Pick<Config, 'agora' | 'zego' | 'roomTokenTtlS'
   if (config.zego) {
     tokens.zegoToken = buildZegoToken04({
       appId: config.zego.appId, serverSecret: config.zego.serverSecret, userId: m.userUuid, ttlS, payload: zegoRtcPayload(room.channelName, publisher),
+      mode: config.zego.tokenMode,
     });
   }
   if (config.agora || config.zego) tokens.tokenExpireAt = Math.floor(nowMs / 1000) + ttlS;

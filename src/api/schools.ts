@@ -28,7 +28,12 @@ export const createSchoolSchema = z.strictObject({
   sid: sidSchema.describe('ClassIn school id (SID)'),
   name: z.string().trim().min(1).max(200),
   endpointUrl: endpointUrlSchema,
-  secret: z.string().min(8).max(256).optional().describe('Signing secret; generated when absent'),
+  // Printable ASCII only: a Standard Webhooks library given the secret as a raw string key (npm
+  // `standardwebhooks`, format "raw") takes one byte per UTF-16 unit instead of the UTF-8 bytes we
+  // sign with, and would reject every push signed with a non-ASCII secret.
+  secret: z.string().min(8).max(256)
+    .regex(/^[\x20-\x7e]*$/, { error: 'must be printable ASCII (space to ~): Standard Webhooks libraries do not encode other characters as UTF-8' })
+    .optional().describe('Signing secret, printable ASCII; generated when absent'),
   subscriptions: subscriptionsSchema.default('*'),
 });
 

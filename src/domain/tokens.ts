@@ -3,7 +3,7 @@
  * the small AccessToken2 codec here exists so a test can pin the format to Agora's official vector
  * (the package always draws a random salt and the current time) and check the package against it.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomInt } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { deflateSync, inflateSync } from 'node:zlib';
 import agoraToken from 'agora-token';
 
@@ -90,67 +90,4 @@ export function buildRtcToken(c: AgoraCredentials, channelName: string, uid: num
 /** RTM ("Signaling") login token for a user id, valid for ttlS. */
 export function buildRtmToken(c: AgoraCredentials, userId: string, ttlS: number): string {
   return RtmTokenBuilder.buildToken(c.appId, c.appCertificate, userId, ttlS);
-}
-
-/** ZEGO token04 payload for RTC rooms. */
-export interface ZegoRtcPayload {
-  room_id: string;
-  privilege: { '1': 0 | 1; '2': 0 | 1 };
-  stream_id_list: string[] | null;
-}
-
-export interface ZegoToken04Input {
-  appId: number;
-  serverSecret: string;
-  userId: string;
-  ttlS: number;
-  payload: string;
-  /** For tests only; random otherwise. */
-  nowS?: number;
-  iv?: string;
-  nonce?: number;
-}
-
-const IV_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
-
-/** ZEGO token04: AES-256-CBC (PKCS#7) of the JSON, with the expiry and IV in the clear (PROTOCOL.md §5). */
-export function buildZegoToken04(input: ZegoToken04Input): string {
-  if (input.serverSecret.length !== 32) throw new Error('ZEGO server secret must be 32 characters');
-  const ctime = input.nowS ?? Math.floor(Date.now() / 1000);
-  const expire = ctime + input.ttlS;
-  const nonce = input.nonce ?? randomInt(-(2 ** 31), 2 ** 31 - 1);
-  const iv = input.iv ?? Array.from({ length: 16 }, () => IV_ALPHABET[randomInt(IV_ALPHABET.length)]).join('');
-  const plain = JSON.stringify({ app_id: input.appId, user_id: input.userId, nonce, ctime, expire, payload: input.payload });
-  const cipher = createCipheriv('aes-256-cbc', Buffer.from(input.serverSecret, 'utf8'), Buffer.from(iv, 'utf8'));
-  const encrypted = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-  const expireBuf = Buffer.alloc(8);
-  expireBuf.writeBigInt64BE(BigInt(expire));
-  const body = Buffer.concat([expireBuf, Buffer.from([0, 16]), Buffer.from(iv, 'utf8'), u16be(encrypted.length), encrypted]);
-  return `04${body.toString('base64')}`;
-}
-
-function u16be(n: number): Buffer {
-  const b = Buffer.alloc(2);
-  b.writeUInt16BE(n);
-  return b;
-}
-
-/** Decrypts a token04 (tests, diagnostics): the clear expiry, the IV and the JSON inside. */
-export function decryptZegoToken04(token: string, serverSecret: string): { expire: number; iv: string; content: Record<string, unknown> } {
-  if (!token.startsWith('04')) throw new Error('not a token04');
-  const buf = Buffer.from(token.slice(2), 'base64');
-  const expire = Number(buf.readBigInt64BE(0));
-  const ivLength = buf.readUInt16BE(8);
-  const iv = buf.subarray(10, 10 + ivLength);
-  const length = buf.readUInt16BE(10 + ivLength);
-  const encrypted = buf.subarray(12 + ivLength, 12 + ivLength + length);
-  const decipher = createDecipheriv('aes-256-cbc', Buffer.from(serverSecret, 'utf8'), iv);
-  const plain = Buffer.concat([decipher.update(encrypted), decipher.final()]).toString('utf8');
-  return { expire, iv: iv.toString('utf8'), content: JSON.parse(plain) as Record<string, unknown> };
-}
-
-/** The RTC payload of a ZEGO token: login always, publish for the host and users on stage. */
-export function zegoRtcPayload(roomId: string, publish: boolean): string {
-  const payload: ZegoRtcPayload = { room_id: roomId, privilege: { '1': 1, '2': publish ? 1 : 0 }, stream_id_list: null };
-  return JSON.stringify(payload);
 }

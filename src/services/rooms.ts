@@ -10,6 +10,7 @@ import { closeClass } from './class-schedule.js';
 import { scheduleSafely } from './jobs.js';
 import { loginFirst, RoomError } from './rooms-errors.js';
 import { relayRoom } from './rooms-relay.js';
+import { notifyRoomRtm } from './rooms-rtm.js';
 
 /** uids classbell assigns start above this, far from small hand-picked test uids. */
 export const FIRST_ASSIGNED_UID = 1_000_000_000;
@@ -74,6 +75,7 @@ function heartbeatChanges(snap: RoomSnapshot, plan: Plan): Map<number, Heartbeat
 /** After a commit: relay to the school, and plan the destruction of a room left empty. */
 async function afterCommit(deps: Deps, plan: Plan): Promise<void> {
   const { room } = plan;
+  if (plan.notices.length > 0) notifyRoomRtm(deps, room.roomId); // in the background: never waits for Agora
   if (room.sid !== null && room.classId !== null && plan.notices.length > 0) await relayRoom(deps, room.roomId);
   if (room.online === 0 && room.state === 1 && plan.members.some((m) => !m.online)) {
     const job = { roomId: room.roomId, appId: room.appId, roomUuid: room.roomUuid, life: room.life };

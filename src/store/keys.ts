@@ -136,6 +136,13 @@ export class Keys {
   roomRelayLock(roomId: string): string {
     return `${this.roomTag(roomId)}:relay-lock`;
   }
+  /** Notifications still to be sent as RTM channel messages (entries `{channel, message}`); outlives the room. */
+  roomRtm(roomId: string): string {
+    return `${this.roomTag(roomId)}:rtm`;
+  }
+  roomRtmLock(roomId: string): string {
+    return `${this.roomTag(roomId)}:rtm-lock`;
+  }
   /** Pub/sub channel of a room's notifications. */
   roomChannel(roomId: string): string {
     return `${this.roomTag(roomId)}:ch`;
@@ -162,6 +169,10 @@ export class Keys {
   /** Rooms with notifications waiting to be relayed to their school. */
   get roomRelayPending(): string {
     return `${this.prefix}:room-relay`;
+  }
+  /** Rooms with notifications waiting to be sent over RTM. */
+  get roomRtmPending(): string {
+    return `${this.prefix}:room-rtm`;
   }
   /** userUuid → the numeric uid classbell assigned, per app. */
   roomUids(appId: string): string {

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RoomMessage } from '../domain/room-events.js';
 import type { Member, Plan, RoomDoc } from '../domain/room-rules.js';
+import { FencedQueue } from './fenced-queue.js';
 import type { Keys } from './keys.js';
 import { runScript } from './scripts.js';
 
@@ -45,6 +46,8 @@ export class RoomStore {
     private readonly redis: Redis,
     private readonly keys: Keys,
     private readonly bufferSize: number,
+    /** Queue every notification for RTM too (Agora's RTM REST API configured). */
+    private readonly rtmQueued = false,
   ) {}
 
   private roomKeys(roomId: string): string[] {
@@ -83,13 +86,17 @@ export class RoomStore {
     const k = this.keys;
     const linked = room.sid !== null && room.classId !== null;
     const relayWork = linked && plan.notices.length > 0;
+    const rtmWork = this.rtmQueued && plan.notices.length > 0;
     const added = plan.members.filter((m) => heartbeats.get(m.userId) === 'add').map((m) => m.userId);
     const removed = plan.members.filter((m) => heartbeats.get(m.userId) === 'remove').map((m) => m.userId);
     // Before: a heartbeat for a user about to come online, so no crash leaves an online user the
     // heartbeat sweep cannot see (if the commit fails, the sweep drops the entry: user not online);
     // the room into the set to relay, so a crash after the commit still leaves a wake-up (if the
     // commit fails, the relay sweep finds nothing to relay and drops it).
-    await Promise.all([this.addHeartbeats(room.roomId, added, nowMs), relayWork ? this.redis.sadd(k.roomRelayPending, room.roomId) : undefined]);
+    await Promise.all([
+      this.addHeartbeats(room.roomId, added, nowMs), relayWork ? this.redis.sadd(k.roomRelayPending, room.roomId) : undefined,
+      rtmWork ? this.redis.sadd(k.roomRtmPending, room.roomId) : undefined,
+    ]);
     const args: (string | number)[] = [
       ver, JSON.stringify(room), nowMs, this.bufferSize, k.roomChannel(room.roomId), linked ? '1' : '0',
       plan.ban?.userUuid ?? '', plan.ban?.untilMs ?? 0, plan.members.length,
@@ -97,7 +104,9 @@ export class RoomStore {
     for (const m of plan.members) args.push(m.userId, m.userUuid, JSON.stringify(m));
     args.push(plan.notices.length);
     for (const n of plan.notices) args.push(n.cmd, JSON.stringify(n.data));
-    const reply = (await runScript(this.redis, 'roomCommit', this.allRoomKeys(room.roomId), args)) as [string, ...(string | number)[]];
+    // An RTM entry carries its channel: the queue outlives the room, whose doc is gone once destroyed.
+    args.push(rtmWork ? `{"channel":${JSON.stringify(room.channelName)},"message":` : '');
+    const reply = (await runScript(this.redis, 'roomCommit', [...this.allRoomKeys(room.roomId), k.roomRtm(room.roomId)], args)) as [string, ...(string | number)[]];
     if (reply[0] !== 'ok') return { kind: 'conflict' };
     // After: heartbeats of users who left go (a crash before leaves an entry of a user not online,
     // which the sweep drops). Added heartbeats and the room to relay are written again, as a
@@ -105,6 +114,7 @@ export class RoomStore {
     await Promise.all([
       this.addHeartbeats(room.roomId, added, nowMs), this.removeHeartbeats(room.roomId, removed, nowMs),
       relayWork ? this.redis.sadd(k.roomRelayPending, room.roomId) : undefined,
+      rtmWork ? this.redis.sadd(k.roomRtmPending, room.roomId) : undefined,
     ]);
     return { kind: 'ok', ver: Number(reply[1]), seq: Number(reply[2]) };
   }
@@ -239,36 +249,21 @@ export class RoomStore {
     return all.filter((json) => (JSON.parse(json) as RoomMessage).seq > afterSeq);
   }
 
-  /** Takes the relay lock of a room for ttlMs; the token releases it. */
-  async lockRelay(roomId: string, token: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.set(this.keys.roomRelayLock(roomId), token, 'PX', ttlMs, 'NX')) === 'OK';
-  }
-
-  async relayBatch(roomId: string, max: number): Promise<RoomMessage[]> {
-    const rows = await this.redis.lrange(this.keys.roomRelay(roomId), 0, max - 1);
-    return rows.map((r) => JSON.parse(r) as RoomMessage);
-  }
-
-  /** Drops the first `count` relayed notifications. */
-  async relayDone(roomId: string, count: number): Promise<void> {
-    await this.redis.ltrim(this.keys.roomRelay(roomId), count, -1);
-  }
-
-  /** Releases the relay lock; returns how many notifications are still waiting. */
-  async releaseRelay(roomId: string, token: string): Promise<number> {
+  /** The queue of a linked room's notifications still to be turned into catalogue events. */
+  relayQueue(roomId: string): FencedQueue {
     const k = this.keys;
-    let left = Number(await runScript(this.redis, 'roomRelayRelease', [k.roomRelayLock(roomId), k.roomRelay(roomId)], [token]));
-    if (left === 0) {
-      // Out of the set of rooms to relay, then a second look: work queued before this look is seen
-      // here and the room goes back in; a commit that queues after it adds the room itself (after
-      // its commit), so no wake-up is lost. A crash in between can only drop the room for work
-      // whose committer is about to relay it itself (relayRoom after every commit that queues).
-      await this.redis.srem(k.roomRelayPending, roomId);
-      left = await this.redis.llen(k.roomRelay(roomId));
-    }
-    // Work left: the room is (again) in the set, even if the commit that queued it died before adding it.
-    if (left > 0) await this.redis.sadd(k.roomRelayPending, roomId);
-    return left;
+    return new FencedQueue(this.redis, { lock: k.roomRelayLock(roomId), queue: k.roomRelay(roomId), pending: k.roomRelayPending, member: roomId });
+  }
+
+  /** The queue of a room's notifications still to be sent as RTM channel messages. */
+  rtmQueue(roomId: string): FencedQueue {
+    const k = this.keys;
+    return new FencedQueue(this.redis, { lock: k.roomRtmLock(roomId), queue: k.roomRtm(roomId), pending: k.roomRtmPending, member: roomId });
+  }
+
+  /** Rooms with RTM notifications waiting (a crashed or unreachable sender left them). */
+  async pendingRtm(limit: number): Promise<string[]> {
+    return this.redis.srandmember(this.keys.roomRtmPending, limit);
   }
 
   /** Rooms with notifications waiting to be relayed (a crashed process left them). */

@@ -37,6 +37,16 @@ describe('apps and schools API', () => {
     expect(JSON.stringify(school.body)).toMatch(/valid types: hands_up/);
   });
 
+  it('a school secret is printable ASCII: anything else is a 400 naming the field (see test/unit/school-secret.test.ts)', async () => {
+    for (const secret of ['geheimer-Schlüssel', 'secret\twith-tab', 'emoji-🔑-secret']) {
+      const res = await request(h.app).post('/v1/schools').set(admin).send({ sid: 310, name: 'x', endpointUrl: 'http://127.0.0.1:9/x', secret }).expect(400);
+      expect(res.body.error.details).toEqual([expect.objectContaining({ path: 'secret', message: expect.stringMatching(/printable ASCII/) })]);
+    }
+    await request(h.app).get('/v1/schools/310').set(admin).expect(404);
+    const ok = await createSchool(h.app, 310, 'http://127.0.0.1:9/x', { secret: 'Printable ASCII: ~!@#$%^&*()_+{}|' });
+    expect(ok.secret).toBe('Printable ASCII: ~!@#$%^&*()_+{}|');
+  });
+
   it('registers a school once (409 on a second sid), shows secret and API key only then', async () => {
     const created = await createSchool(h.app, 300, 'http://127.0.0.1:9/x', { secret: 'my-own-secret-123' });
     expect(created).toMatchObject({ sid: 300, status: 'pending', secret: 'my-own-secret-123', subscriptions: '*' });

@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeAccessToken2, decryptZegoToken04 } from '../../src/domain/tokens.js';
+import { decodeAccessToken2 } from '../../src/domain/tokens.js';
 import { admin, createApp, createHarness, type Harness } from '../helpers/harness.js';
+import { decodeToken04 } from '../helpers/zego-token04-decoder.js';
 
 const AGORA_APP_ID = '970CA35de60c44645bbae8a215061b33';
 const AGORA_APP_CERTIFICATE = '5CFd2fd1755d40ecb72977518be15d3b';
@@ -30,7 +31,8 @@ describe('tokens', () => {
     expect(rtc.services[0]).toMatchObject({ type: 1, fields: [info.body.data.room.channelName, '31337'] });
     expect(Object.keys(rtc.services[0]!.privileges)).toEqual(['1', '2', '3', '4']);
     expect(decodeAccessToken2(user.rtmToken).services[0]).toMatchObject({ type: 2, fields: ['teacher-1'] });
-    const zego = decryptZegoToken04(user.zegoToken, ZEGO_SERVER_SECRET);
+    const zego = decodeToken04(user.zegoToken, ZEGO_SERVER_SECRET);
+    expect(zego.form).toBe('gcm'); // ZEGO's recommended form by default
     expect(zego.content).toMatchObject({ app_id: 1234567, user_id: 'teacher-1' });
     expect(user.tokenExpireAt).toBeGreaterThan(Date.now() / 1000);
 
@@ -59,5 +61,23 @@ describe('tokens', () => {
     expect(tooLong.body.error.details[0].path).toBe('expireS');
     await request(h.app).post('/v1/tokens/rtm').send({ userUuid: 'x' }).expect(401);
     await request(h.app).post('/v1/tokens/rtm').set(admin).send({ userUuid: 'x' }).expect(403);
+  });
+});
+
+describe('tokens: ZEGO_TOKEN_MODE=cbc', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness('tokenscbc', { workers: false, env: { ZEGO_APP_ID: '1234567', ZEGO_SERVER_SECRET, ZEGO_TOKEN_MODE: 'cbc' } });
+  });
+  afterAll(async () => h.close());
+
+  it('room info carries the deprecated CBC form of token04', async () => {
+    const { appId, auth } = await createApp(h.app);
+    const entry = await request(h.app).post(`/conf/v1/apps/${appId}/room/entry`).set(auth)
+      .send({ roomName: 'x', roomUuid: 'tok', userName: 'T', userUuid: 'teacher-1', role: 'host' }).expect(200);
+    const info = await request(h.app).get(`/conf/v1/apps/${appId}/room/${entry.body.data.roomId}`).set('token', entry.body.data.userToken).expect(200);
+    const zego = decodeToken04(info.body.data.user.zegoToken as string, ZEGO_SERVER_SECRET);
+    expect(zego.form).toBe('cbc');
+    expect(zego.content).toMatchObject({ app_id: 1234567, user_id: 'teacher-1' });
   });
 });

@@ -111,13 +111,14 @@ describe('rooms: repairs of what a crash between a room commit and its global ke
 
   it('releasing the relay lock looks at the queue again after leaving the set: queued work keeps the room in it', async () => {
     const roomId = 'relayroom000';
-    expect(await h.deps.rooms.lockRelay(roomId, 'token', 10_000)).toBe(true);
-    expect(await h.deps.rooms.releaseRelay(roomId, 'token')).toBe(0);
+    const queue = h.deps.rooms.relayQueue(roomId);
+    expect(await queue.lock('token', 10_000)).toBe(true);
+    expect(await queue.release('token')).toBe(0);
     expect(await h.deps.redis.sismember(h.deps.keys.roomRelayPending, roomId)).toBe(0);
     // Work queued by a commit whose own "add to the set" was lost (crash): the release keeps the room in.
-    expect(await h.deps.rooms.lockRelay(roomId, 'token2', 10_000)).toBe(true);
+    expect(await queue.lock('token2', 10_000)).toBe(true);
     await h.deps.redis.rpush(h.deps.keys.roomRelay(roomId), JSON.stringify({ cmd: 1, seq: 1, data: {} }));
-    expect(await h.deps.rooms.releaseRelay(roomId, 'token2')).toBe(1);
+    expect(await queue.release('token2')).toBe(1);
     expect(await h.deps.redis.sismember(h.deps.keys.roomRelayPending, roomId)).toBe(1);
   });
 });

@@ -20,7 +20,7 @@ const valid: Record<EventInput['type'], Record<string, unknown>> = {
     type: 'camera_position',
     classId: 51345,
     uid: 1002647,
-    area: { x1: 0.1, y1: 0.2, x2: 0.5, y2: 0.6 },
+    area: { x1: 10, y1: 20, x2: 500, y2: 600 },
     onTop: true,
     channel: 1,
   },

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  AGORA_PRIVILEGE, AGORA_SERVICE, buildRtcToken, buildRtmToken, buildZegoToken04, decodeAccessToken2, decryptZegoToken04,
-  encodeAccessToken2, zegoRtcPayload,
+  AGORA_PRIVILEGE, AGORA_SERVICE, buildRtcToken, buildRtmToken, decodeAccessToken2, encodeAccessToken2,
 } from '../../src/domain/tokens.js';
 
 const appId = '970CA35de60c44645bbae8a215061b33';
@@ -49,32 +48,5 @@ describe('Agora AccessToken2', () => {
   it('a wrong certificate gives a different signature', () => {
     const d = decodeAccessToken2(OFFICIAL);
     expect(encodeAccessToken2({ ...d, appCertificate: '0'.repeat(32) })).not.toBe(OFFICIAL);
-  });
-});
-
-describe('ZEGO token04', () => {
-  const serverSecret = 'fa94dd0f974cf2e293728a526b028271';
-
-  it('decrypts to every field: app, user, nonce, ctime, expire, payload; clear expiry and IV match', () => {
-    const payload = zegoRtcPayload('room-1', true);
-    const token = buildZegoToken04({ appId: 1234567, serverSecret, userId: 'u-1', ttlS: 3600, payload, nowS: 1_700_000_000, iv: 'abcdefgh01234567', nonce: -42 });
-    expect(token.startsWith('04')).toBe(true);
-    const { expire, iv, content } = decryptZegoToken04(token, serverSecret);
-    expect(expire).toBe(1_700_003_600);
-    expect(iv).toBe('abcdefgh01234567');
-    expect(content).toEqual({ app_id: 1234567, user_id: 'u-1', nonce: -42, ctime: 1_700_000_000, expire: 1_700_003_600, payload });
-    expect(JSON.parse(content.payload as string)).toEqual({ room_id: 'room-1', privilege: { '1': 1, '2': 1 }, stream_id_list: null });
-  });
-
-  it('draws a random 16-character [0-9a-z] IV and int32 nonce; the wrong secret does not decrypt', () => {
-    const a = buildZegoToken04({ appId: 1, serverSecret, userId: 'x', ttlS: 60, payload: zegoRtcPayload('r', false) });
-    const b = buildZegoToken04({ appId: 1, serverSecret, userId: 'x', ttlS: 60, payload: zegoRtcPayload('r', false) });
-    expect(a).not.toBe(b);
-    const d = decryptZegoToken04(a, serverSecret);
-    expect(d.iv).toMatch(/^[0-9a-z]{16}$/);
-    expect(Number.isInteger(d.content.nonce)).toBe(true);
-    expect(Math.abs(d.content.nonce as number)).toBeLessThanOrEqual(2 ** 31);
-    expect(JSON.parse(d.content.payload as string).privilege).toEqual({ '1': 1, '2': 0 });
-    expect(() => decryptZegoToken04(a, 'x'.repeat(32))).toThrow();
   });
 });

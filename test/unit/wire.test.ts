@@ -127,8 +127,8 @@ const ming = { showName: 'Ming', uid: 1002647, identity: 1 };
 const cases: { [T in Exclude<EventType, CoreType>]: [Record<string, unknown>, string][] } = {
   camera_position: [
     [
-      { ...base, type: 'camera_position', channel: 1, onTop: true, area: { y2: 0.6, x2: 0.5, y1: 0.2, x1: 0.1 }, uid: 1002647 },
-      '{"SID":257,"Cmd":67375105,"ClassID":51345,"CourseID":18041431,"ActionTime":1562838399,"Color":"webcamPosition1002647","UID":1002647,"Area":{"X1":0.1,"Y1":0.2,"X2":0.5,"Y2":0.6},"OnTop":1,"Channel":1,"_id":"evt_1"}',
+      { ...base, type: 'camera_position', channel: 1, onTop: true, area: { y2: 600, x2: 500, y1: 20, x1: 10 }, uid: 1002647 },
+      '{"SID":257,"Cmd":67375105,"ClassID":51345,"CourseID":18041431,"ActionTime":1562838399,"Color":"webcamPosition1002647","UID":1002647,"Area":{"X1":10,"Y1":20,"X2":500,"Y2":600},"OnTop":1,"Channel":1,"_id":"evt_1"}',
     ],
     [
       { ...base, type: 'camera_position', sourceUid: 1000001, uid: 1002647, area: { x1: 0, y1: 0, x2: 1, y2: 1 }, onTop: false, channel: 0 },

@@ -7,6 +7,7 @@ import {
   afterClassEvent,
   classShape,
   code,
+  int32,
   jsonData,
   seconds,
   text,
@@ -19,7 +20,7 @@ import {
 const remark = () =>
   z.strictObject({
     comment: text(4000).describe('The comment'),
-    score: z.number().min(0).max(100).describe('The score given'),
+    score: int32().min(0).max(100).describe('The score given (wire Score, Int32)'),
   });
 
 export const ratingSchema = afterClassEvent(
@@ -83,7 +84,7 @@ export const replayClientSchema = afterClassEvent(
   {
     uid: uid(),
     totalDuration: seconds().describe('Seconds of replay watched in all'),
-    validWatchCount: z.int().nonnegative().describe('How many valid viewings'),
+    validWatchCount: int32().nonnegative().describe('How many valid viewings'),
     totalLookValidTime: seconds().describe('Valid seconds watched (wire TotalLookVaildTime, ClassIn spelling)'),
     latestDetails: z
       .strictObject({ triggerType: code().describe('What ended the latest viewing') })

@@ -21,11 +21,24 @@ export const MAX_DATA_BYTES = 64 * 1024;
 /** Unix seconds beyond this (year 5138) are almost surely milliseconds sent by mistake. */
 export const MAX_UNIX_S = 99_999_999_999;
 
+/** Int32 bounds: ClassIn types many wire fields Int32 (camera Area, Times, durations, codes). */
+export const INT32_MIN = -(2 ** 31);
+export const INT32_MAX = 2 ** 31 - 1;
+/**
+ * A wire Int32: a fraction or a value beyond 32 bits is a 400 naming the field, never a push that
+ * a strictly typed receiver (ClassIn's own SDKs, Go/Java structs) fails to decode.
+ */
+export const int32 = () =>
+  z
+    .int({ error: (issue) => (issue.code === 'invalid_type' ? 'must be an integer: ClassIn types this field Int32' : undefined) })
+    .min(INT32_MIN, { error: `must fit in an Int32 (at least ${INT32_MIN})` })
+    .max(INT32_MAX, { error: `must fit in an Int32 (at most ${INT32_MAX})` });
+
 const positiveId = () => z.int().positive();
 export const uid = () => positiveId().describe('ClassIn user id (positive integer)');
 export const unixS = () =>
   z.int().nonnegative().max(MAX_UNIX_S, { error: 'must be unix seconds, not milliseconds' });
-export const seconds = () => z.int().nonnegative();
+export const seconds = () => int32().nonnegative();
 export const text = (maxLength: number) => z.string().max(maxLength);
 export const url = () => z.url({ protocol: /^https?$/ }).max(2048);
 export const telephone = () => text(64).describe('Phone number, possibly masked as ClassIn shows it');

@@ -10,6 +10,7 @@ import {
   MAX_DEVICE,
   MAX_UNIX_S,
   inClassEvent,
+  int32,
   jsonData,
   seconds,
   text,
@@ -28,8 +29,7 @@ export const rewardSchema = inClassEvent(
   'reward',
   {
     uid: uid(),
-    times: z
-      .int()
+    times: int32()
       .min(1)
       .describe("The student's running total of rewards in this class, this one included"),
   },
@@ -86,7 +86,7 @@ export const kickOutSchema = inClassEvent(
   'kick_out',
   {
     targetUid: uid(),
-    durationS: z.int().nonnegative().describe('How long the user is kept out, seconds'),
+    durationS: int32().nonnegative().describe('How long the user is kept out, seconds'),
   },
   'A user is kicked out of the classroom',
 );
@@ -123,7 +123,7 @@ export const classExtendedSchema = inClassEvent(
   'class_extended',
   {
     startTime: unixS().describe('Lesson start, unix seconds'),
-    lengthS: z.int().positive().describe('The new lesson length, seconds (wire PrelectTimeLength)'),
+    lengthS: int32().positive().describe('The new lesson length, seconds (wire PrelectTimeLength)'),
     closeDelayS: seconds().describe('How long closing is delayed, seconds (wire CloseClassDelay)'),
   },
   'The lesson is extended (possible only 8 to 3 minutes before its end)',

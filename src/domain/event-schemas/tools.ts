@@ -3,15 +3,15 @@
  * responder) with their question/answer rule.
  */
 import { z } from 'zod';
-import { IDENTITIES, inClassEvent, nickname, text, uid, unixS } from './common.js';
+import { IDENTITIES, inClassEvent, int32, nickname, text, uid, unixS } from './common.js';
 
 export const cameraPositionSchema = inClassEvent(
   'camera_position',
   {
     uid: uid(),
     area: z
-      .strictObject({ x1: z.number(), y1: z.number(), x2: z.number(), y2: z.number() })
-      .describe('The video window: corners (x1, y1) and (x2, y2)'),
+      .strictObject({ x1: int32(), y1: int32(), x2: int32(), y2: int32() })
+      .describe('The video window: corners (x1, y1) and (x2, y2), integers (wire Area, Int32)'),
     onTop: z.boolean().describe('true = the window is on top (wire OnTop 1)'),
     channel: z.literal([0, 1]).describe('0 main camera, 1 secondary camera'),
   },
@@ -68,7 +68,7 @@ export const selectorSchema = requireUidForAnswers(
       phase: phase(),
       uid: uid().optional(),
       qSentTime: unixS().optional().describe('When the question was sent, unix seconds'),
-      curState: z.int().optional().describe("The tool's state code, as ClassIn reports it"),
+      curState: int32().optional().describe("The tool's state code, as ClassIn reports it"),
       qCollectTime: unixS().optional().describe('When answers were collected, unix seconds'),
       correctItems: text(1024).optional().describe('The correct options, e.g. "A,C"'),
       commited: z.boolean().optional().describe('Whether the answer was committed (ClassIn spelling)'),
@@ -88,8 +88,8 @@ export const responderSchema = requireUidForAnswers(
     {
       phase: phase(),
       uid: uid().optional(),
-      curState: z.int().optional().describe("The tool's state code, as ClassIn reports it"),
-      nId: z.int().optional().describe('The responder round id (wire nId)'),
+      curState: int32().optional().describe("The tool's state code, as ClassIn reports it"),
+      nId: int32().optional().describe('The responder round id (wire nId)'),
       fastestGuyTime: unixS().optional().describe('When the fastest user answered, unix seconds'),
       fastestGuyName: nickname().optional(),
       endTime: unixS().optional().describe('When the round ended, unix seconds'),

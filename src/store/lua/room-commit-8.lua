@@ -1,15 +1,18 @@
 --[[
   Commits one decision on a room if nothing changed since its snapshot, and broadcasts its
   notifications in order: each gets the next seq, goes to the replay buffer, is published, and (for
-  a room linked to a school) is queued for the relay. Only the room's own keys (one cluster slot):
+  a room linked to a school) is queued for the relay and (with RTM notifications on) for RTM. Only
+  the room's own keys (one cluster slot):
   the caller updates the heartbeats, the roomUuid index and the set of rooms to relay around it.
   KEYS[1] room hash (doc, ver, seq)   KEYS[2] users   KEYS[3] userUuid → userId   KEYS[4] bans
   KEYS[5] replay buffer (list)   KEYS[6] relay queue (list)   KEYS[7] creation claim (string)
+  KEYS[8] RTM queue (list; entries `<ARGV rtm prefix><message>}`)
   ARGV[1] expected ver ('0' = create the room: it must not exist and its claim must still be held)
   ARGV[2] new room doc JSON   ARGV[3] now (ms)   ARGV[4] replay buffer size   ARGV[5] pub/sub channel
   ARGV[6] '1' = linked to a school   ARGV[7] ban userUuid ('' none)   ARGV[8] ban until (ms)
   ARGV[9] member count, then 3 values per member: userId, userUuid, member JSON
-  then the notice count, then 2 values per notice: cmd, data JSON
+  then the notice count, then 2 values per notice: cmd, data JSON,
+  then the RTM entry prefix ('' = RTM notifications off), e.g. `{"channel":"<name>","message":`
   Returns {'ok', new ver, last seq} | {'conflict'}
 ]]
 local expected, doc, nowMs = ARGV[1], ARGV[2], ARGV[3]
@@ -32,6 +35,7 @@ for _ = 1, tonumber(ARGV[9]) do
 end
 local notices = tonumber(ARGV[at])
 at = at + 1
+local rtm = ARGV[at + 2 * notices]
 local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
 for _ = 1, notices do
   seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
@@ -39,6 +43,7 @@ for _ = 1, notices do
   redis.call('RPUSH', KEYS[5], message)
   redis.call('PUBLISH', ARGV[5], message)
   if ARGV[6] == '1' then redis.call('RPUSH', KEYS[6], message) end
+  if rtm ~= '' then redis.call('RPUSH', KEYS[8], rtm .. message .. '}') end
   at = at + 2
 end
 if notices > 0 then redis.call('LTRIM', KEYS[5], -tonumber(ARGV[4]), -1) end
