@@ -18,6 +18,10 @@ const envSchema = z
       .string()
       .regex(/^[^,:\s]+:\d+(,[^,:\s]+:\d+)*$/, 'expected host:port,host:port…')
       .optional(),
+    REDIS_SENTINELS: z.string().regex(/^[^,:\s]+:\d+(,[^,:\s]+:\d+)*$/, 'expected host:port,host:port…').optional(),
+    REDIS_SENTINEL_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected a Sentinel master name (letters, digits, . _ -)').default('mymaster'),
+    REDIS_MIN_REPLICAS_ACK: int(0, 100).default(0),
+    REDIS_WAIT_TIMEOUT_MS: int(10, 60_000).default(1000),
     ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     ALLOW_PRIVATE_ENDPOINTS: bool.default(false),
     DELIVERY_TIMEOUT_MS: int(100, 300_000).default(10_000),
@@ -99,6 +103,10 @@ function crossProblems(env: Record<string, string | undefined>): string[] {
     const seats = Number(env[`ROOM_${size}_STAGE_SEATS`] ?? (size === 'SMALL' ? 4 : 1));
     if (seats > capacity) problems.push(`ROOM_${size}_STAGE_SEATS: must not exceed ROOM_${size}_CAPACITY`);
   }
+  if (env.REDIS_CLUSTER_NODES && env.REDIS_SENTINELS) problems.push('REDIS_SENTINELS: not together with REDIS_CLUSTER_NODES (a cluster fails over by itself)');
+  if (env.REDIS_CLUSTER_NODES && Number(env.REDIS_MIN_REPLICAS_ACK ?? 0) > 0) {
+    problems.push('REDIS_MIN_REPLICAS_ACK: not supported with REDIS_CLUSTER_NODES (WAIT covers one node; an ingest batch may span nodes)');
+  }
   return problems;
 }
 
@@ -107,6 +115,13 @@ export interface Config {
   port: number;
   redisUrl: string;
   redisClusterNodes: { host: string; port: number }[] | undefined;
+  /** Sentinels to ask for the primary (instead of REDIS_URL's host), and the master name they know it by. */
+  redisSentinels: { host: string; port: number }[] | undefined;
+  redisSentinelName: string;
+  /** Replicas that must hold an accepted event (and a settle) before it counts (WAIT); 0 = no WAIT. */
+  redisMinReplicasAck: number;
+  /** How long that WAIT may take before the request is a 503. */
+  redisWaitTimeoutMs: number;
   /** Operator bearer token; in development a missing token means "dev-admin-token". */
   adminToken: string;
   allowPrivateEndpoints: boolean;
@@ -175,6 +190,14 @@ export function metricsTokens(config: Pick<Config, 'adminToken' | 'metricsToken'
   return config.metricsToken ? [config.adminToken, config.metricsToken] : [config.adminToken];
 }
 
+/** `host:port,host:port…` (already validated) as a list. */
+function hostPorts(list: string | undefined): { host: string; port: number }[] | undefined {
+  return list?.split(',').map((hp) => {
+    const [host, port] = hp.split(':');
+    return { host: host as string, port: Number(port) };
+  });
+}
+
 /** Reads the configuration from an environment map; throws ConfigError listing every problem. */
 export function loadConfig(env: Record<string, string | undefined>): Readonly<Config> {
   // An empty variable means "unset", as in most twelve-factor tools.
@@ -190,10 +213,11 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
     redisUrl: e.REDIS_URL,
-    redisClusterNodes: e.REDIS_CLUSTER_NODES?.split(',').map((hp) => {
-      const [host, port] = hp.split(':');
-      return { host: host as string, port: Number(port) };
-    }),
+    redisClusterNodes: hostPorts(e.REDIS_CLUSTER_NODES),
+    redisSentinels: hostPorts(e.REDIS_SENTINELS),
+    redisSentinelName: e.REDIS_SENTINEL_NAME,
+    redisMinReplicasAck: e.REDIS_MIN_REPLICAS_ACK,
+    redisWaitTimeoutMs: e.REDIS_WAIT_TIMEOUT_MS,
     adminToken: e.ADMIN_TOKEN ?? 'dev-admin-token',
     allowPrivateEndpoints: e.ALLOW_PRIVATE_ENDPOINTS,
     deliveryTimeoutMs: e.DELIVERY_TIMEOUT_MS,

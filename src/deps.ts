@@ -14,6 +14,7 @@ import { Keys } from './store/keys.js';
 import { OutboxStore } from './store/outbox.js';
 import { RateLimiter } from './store/rate-limits.js';
 import { RoomHub } from './store/rooms-hub.js';
+import { replicaWaitFor } from './store/replica-wait.js';
 import { RoomStore } from './store/rooms.js';
 import { SchoolStore } from './store/schools.js';
 
@@ -60,6 +61,9 @@ export function createDeps(config: Readonly<Config>, logger: Logger): Deps {
   const metrics = new Metrics();
   metrics.onScrape(schoolGaugeCollector(redis, keys, metrics));
   metrics.onScrape(roomGaugeCollector(redis, keys, metrics));
+  // A WAIT holds its connection until the replicas answer: ingests get their own connection then,
+  // so the API's other commands (and /readyz) never queue behind one.
+  const outboxRedis = config.redisMinReplicasAck > 0 ? createStoreConnection(config, logger, 'redis (replicated writes)') : redis;
   const roomHub = new RoomHub(config, keys, (error: Error) => logger.warn('redis (room events) connection problem', { error: error.message }));
   return {
     config, logger, redis, keys, scheduler, metrics,
@@ -68,7 +72,7 @@ export function createDeps(config: Readonly<Config>, logger: Logger): Deps {
     apps: new AppStore(redis, keys),
     schools: new SchoolStore(redis, keys),
     classes: new ClassStore(redis, keys),
-    outbox: new OutboxStore(redis, keys, config.deliveryRetentionS),
+    outbox: new OutboxStore(outboxRedis, keys, config.deliveryRetentionS, undefined, replicaWaitFor(outboxRedis, config)),
     deliveries: new DeliveryStore(redis, keys),
     rooms: new RoomStore(redis, keys, config.roomEventBuffer, config.agoraRtmRest !== undefined),
     roomHub,
@@ -76,6 +80,7 @@ export function createDeps(config: Readonly<Config>, logger: Logger): Deps {
       roomHub.close();
       await scheduler.close();
       redis.disconnect();
+      if (outboxRedis !== redis) outboxRedis.disconnect();
       bull.disconnect();
     },
   };

@@ -73,8 +73,8 @@ async function main(): Promise<void> {
   }
   let privateRedis: PrivateRedis | undefined;
   try {
-    // A cluster is never started privately: its nodes are the operator's.
-    if (!config.redisClusterNodes) privateRedis = await ensureRedis(config.redisUrl, config.redisDataDir, logger);
+    // A cluster (or a Sentinel-managed primary) is never started privately: its nodes are the operator's.
+    if (!config.redisClusterNodes && !config.redisSentinels) privateRedis = await ensureRedis(config.redisUrl, config.redisDataDir, logger);
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));
     process.exit(1);

@@ -4,6 +4,7 @@ import { createStoreConnection, type Deps } from '../src/deps.js';
 import { PushClient } from '../src/lib/http-push.js';
 import { createBullConnection, waitReady } from '../src/lib/redis.js';
 import { OutboxStore } from '../src/store/outbox.js';
+import { replicaWaitFor } from '../src/store/replica-wait.js';
 import { QUEUE_NAME, type DrainJob, type NetReportJob, type RoomDestroyJob, type SummaryJob, type VerifyJob } from '../src/queue/jobs.js';
 import type { WorkerContext } from './context.js';
 import { processDrain } from './drain.js';
@@ -41,7 +42,7 @@ export function startWorkers(deps: Deps): RunningWorkers {
   const drainRedis = createStoreConnection(config, logger, 'redis (drain)');
   const ctx: WorkerContext = {
     config, logger, client, stopping, deps,
-    scheduler: deps.scheduler, outbox: new OutboxStore(drainRedis, keys, config.deliveryRetentionS), schools: deps.schools, deliveries: deps.deliveries,
+    scheduler: deps.scheduler, outbox: new OutboxStore(drainRedis, keys, config.deliveryRetentionS, undefined, replicaWaitFor(drainRedis, config)), schools: deps.schools, deliveries: deps.deliveries,
   };
   const connection = createBullConnection(config);
   connection.on('error', (error: Error) => logger.warn('redis (worker) connection problem', { error: error.message }));

@@ -17,7 +17,9 @@ export function isRedisUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   return (
     error.name === 'MaxRetriesPerRequestError' ||
-    /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|LOADING|Redis not ready|timed out/i.test(error.message)
+    // Too few replicas confirmed a write in time (REDIS_MIN_REPLICAS_ACK); READONLY: a demoted primary.
+    error.name === 'ReplicaWaitError' ||
+    /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|LOADING|READONLY|Redis not ready|timed out/i.test(error.message)
   );
 }
 

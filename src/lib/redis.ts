@@ -1,6 +1,7 @@
 import calculateSlot from 'cluster-key-slot';
 import { Cluster, Redis, type ChainableCommander, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Config } from '../config.js';
+import { sentinelOptions } from './redis-sentinel.js';
 
 /**
  * The client type the stores use. With REDIS_CLUSTER_NODES it is an ioredis Cluster, which has the
@@ -9,7 +10,8 @@ import type { Config } from '../config.js';
  */
 export type RedisClient = Redis;
 
-type RedisConfig = Pick<Config, 'redisUrl' | 'redisClusterNodes'>;
+/** What opening a connection needs: a URL, cluster nodes, or Sentinels. */
+export type RedisConfig = Pick<Config, 'redisUrl' | 'redisClusterNodes' | 'redisSentinels' | 'redisSentinelName'>;
 
 function clusterOf(config: RedisConfig, redisOptions: RedisOptions, options: ClusterOptions = {}): Redis {
   const { enableOfflineQueue, retryStrategy, ...perNode } = redisOptions;
@@ -27,6 +29,8 @@ function clusterOf(config: RedisConfig, redisOptions: RedisOptions, options: Clu
 
 function connect(config: RedisConfig, options: RedisOptions): Redis {
   if (config.redisClusterNodes?.length) return clusterOf(config, options);
+  const viaSentinel = sentinelOptions(config);
+  if (viaSentinel) return new Redis({ ...viaSentinel, ...options });
   return new Redis(config.redisUrl, options);
 }
 

@@ -43,6 +43,7 @@ export async function storeEvents(deps: Deps, appId: string, events: SystemEvent
     { id: event.id, sid: event.sid, indexed: clientIds.has(event.id), type: event.type, json: JSON.stringify(event) },
     routeOf(deps, event),
   ));
+  const written = deps.outbox.markWrite();
   const result = await deps.outbox.ingest(appId, entries, nowMs);
   if (result.kind === 'no_school') throw notFound(`school ${result.sid}`);
   if (result.kind === 'id_taken') throw new AppError('id_taken', 409, `event id ${result.id} is already used by another app`, { id: result.id });
@@ -60,6 +61,9 @@ export async function storeEvents(deps: Deps, appId: string, events: SystemEvent
     const windowStartS = netWindowStart(event.actionTime);
     await scheduleSafely(deps, 'net-report', () => deps.scheduler.netReport(event.sid, event.classId, windowStartS, (windowStartS + NET_WINDOW_S) * 1000 + NET_GRACE_MS));
   }
+  // Last, so a 503 here (REDIS_MIN_REPLICAS_ACK) comes after the wake-ups and follow-ups: the
+  // client's retry finds duplicates, and nothing is left undone for them.
+  await deps.outbox.replicated(result, written);
   return { accepted: result.accepted, duplicates: result.duplicates };
 }
 

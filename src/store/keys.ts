@@ -105,6 +105,13 @@ export class Keys {
   lock(name: string): string {
     return `${this.prefix}:lock:${name}`;
   }
+  /**
+   * Written by an ingest that found duplicates when replicas must acknowledge writes: its WAIT then
+   * covers the duplicates' first write too, made on another connection (see OutboxStore.replicated).
+   */
+  get replicaMark(): string {
+    return `${this.prefix}:replica-mark`;
+  }
   /** `<prefix>:{r<roomId>}`: the common head of a room's keys (one slot per room). */
   roomTag(roomId: string): string {
     return `${this.prefix}:{r${roomId}}`;

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { nodeOfKey } from '../lib/redis.js';
 import { readDrainState, type DrainState } from './drain-state.js';
 import type { Keys } from './keys.js';
+import { ReplicaWait, type WriteMark } from './replica-wait.js';
 import { runScript } from './scripts.js';
 import { SettleBatch, type SettleResult } from './settle-batch.js';
 
@@ -69,8 +70,10 @@ export class OutboxStore {
     private readonly retentionS: number,
     /** Which Redis node holds a school ("" on a single Redis); tests split batches with it. */
     private readonly nodeOfSchool: (sid: number) => string = (sid) => nodeOfKey(redis, keys.school(sid)),
+    /** Replicas that must hold ingests, claims and settles (REDIS_MIN_REPLICAS_ACK); none by default. */
+    private readonly replicas = new ReplicaWait(redis, 0, 0),
   ) {
-    this.settles = new SettleBatch(redis, keys, retentionS, ATTEMPTS_KEPT, nodeOfSchool);
+    this.settles = new SettleBatch(redis, keys, retentionS, ATTEMPTS_KEPT, nodeOfSchool, replicas);
   }
 
   private readonly settles: SettleBatch;
@@ -93,6 +96,23 @@ export class OutboxStore {
     const result = await this.applyJournaled(record);
     await this.redis.multi().hdel(this.keys.ingestJournal, batchId).zrem(this.keys.ingestJournalIndex, batchId).exec();
     return result;
+  }
+
+  /** Marks the writes that follow (an ingest), for `replicated`. */
+  markWrite(): WriteMark {
+    return this.replicas.mark();
+  }
+
+  /**
+   * Resolves once the replicas hold an ingest's events (REDIS_MIN_REPLICAS_ACK), including its
+   * duplicates, whose first write may have come from a request that got a 503 and never reached
+   * the replicas: a small write after them puts them under this connection's WAIT (replication is
+   * one ordered stream). Rejects with ReplicaWaitError past REDIS_WAIT_TIMEOUT_MS.
+   */
+  async replicated(result: IngestResult, mark: WriteMark): Promise<void> {
+    if (!this.replicas.enabled || result.kind !== 'ok') return;
+    if (result.duplicates.length > 0) await this.redis.set(this.keys.replicaMark, String(Date.now()));
+    await this.replicas.confirm(mark);
   }
 
   /**
@@ -162,12 +182,16 @@ export class OutboxStore {
   /** Claims the school for a drain job (mode claim: check = epoch) or continues (mode next: check = token). */
   async fetchHead(sid: number, mode: 'claim' | 'next', check: string, token: string, batch: number): Promise<FetchResult> {
     const k = this.keys;
+    const mark = this.replicas.mark();
     const reply = (await runScript(
       this.redis, 'fetchHead',
       [k.school(sid), k.state(sid), k.outbox(sid)],
       [mode, check, token, batch, Date.now(), sid, k.eventPrefix(sid)],
     )) as (string | null)[];
     if (reply[0] !== 'ok') return { kind: reply[0] as 'stale' | 'idle' | 'held' };
+    // A claim's write follows the last settle of the school, maybe another worker's whose WAIT
+    // failed: confirmed, that settle is on the replicas before anything after it is pushed.
+    if (mode === 'claim' && this.replicas.enabled) await this.replicas.confirm(mark);
     const events: HeadEvent[] = [];
     for (let i = 3; i < reply.length; i += 4) {
       events.push({ id: reply[i] as string, json: reply[i + 1] ?? null, attempts: Number(reply[i + 2] ?? 0), acceptedAtMs: Number(reply[i + 3] ?? 0) });

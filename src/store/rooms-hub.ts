@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Config } from '../config.js';
-import { createSubscriber } from '../lib/redis.js';
+import { createSubscriber, type RedisConfig } from '../lib/redis.js';
 import type { Keys } from './keys.js';
 
 export type RoomListener = (message: string) => void;
@@ -15,7 +14,7 @@ export class RoomHub {
   private readonly channelRoom = new Map<string, string>();
 
   constructor(
-    private readonly redisConfig: Pick<Config, 'redisUrl' | 'redisClusterNodes'>,
+    private readonly redisConfig: RedisConfig,
     private readonly keys: Keys,
     private readonly onError: (error: Error) => void,
   ) {}

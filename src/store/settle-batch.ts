@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { flushWrites } from '../lib/redis-coalesce.js';
 import type { Keys } from './keys.js';
+import type { ReplicaWait } from './replica-wait.js';
 import { runScript } from './scripts.js';
 
 export type SettleResult =
@@ -51,6 +52,8 @@ export class SettleBatch {
     private readonly retentionS: number,
     private readonly attemptsKept: number,
     private readonly nodeOfSchool: (sid: number) => string,
+    /** With REDIS_MIN_REPLICAS_ACK, a batch resolves only once its replicas hold it (one WAIT). */
+    private readonly replicas?: ReplicaWait,
   ) {}
 
   settle(item: SettleItem): Promise<SettleResult> {
@@ -80,6 +83,7 @@ export class SettleBatch {
   private async send(items: Pending[], mayRetryAlone: boolean): Promise<void> {
     const args: (string | number)[] = [this.keys.prefix, Date.now(), this.retentionS, this.attemptsKept, items.length];
     for (const { item: it } of items) args.push(it.sid, it.token, it.eventId, it.attemptJson, it.outcome, it.errorText);
+    const mark = this.replicas?.mark() ?? 0;
     let replies: unknown[][];
     try {
       replies = (await runScript(this.redis, 'settleHeads', [this.keys.school(items[0]!.item.sid)], args)) as unknown[][];
@@ -93,7 +97,21 @@ export class SettleBatch {
       for (const it of items) it.reject(error);
       return;
     }
+    // A drain pushes a school's next event only after this: a settle lost in a failover can then
+    // only bring back the event just pushed, never one before it.
+    if (this.replicas?.enabled && !(await this.confirmed(items, mark))) return;
     items.forEach((it, i) => it.resolve(toResult(replies[i]!)));
+  }
+
+  /** Waits for the replicas; on failure rejects every item (the drain stops as on a Redis error). */
+  private async confirmed(items: Pending[], mark: number): Promise<boolean> {
+    try {
+      await this.replicas?.confirm(mark);
+      return true;
+    } catch (error) {
+      for (const it of items) it.reject(error);
+      return false;
+    }
   }
 }
 
