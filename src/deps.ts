@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
-import { createBullConnection, createRedis } from './lib/redis.js';
+import { createBullConnection, createRedis, type RedisClient } from './lib/redis.js';
 import { coalesceWrites } from './lib/redis-coalesce.js';
 import type { Logger } from './lib/logger.js';
 import { EndpointGuard } from './lib/endpoint-guard.js';
@@ -22,7 +21,7 @@ import { SchoolStore } from './store/schools.js';
 export interface Deps {
   config: Readonly<Config>;
   logger: Logger;
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   apps: AppStore;
   schools: SchoolStore;
@@ -44,7 +43,7 @@ export interface Deps {
  * A connection for the stores: the commands of one event-loop turn (the settles of many
  * acknowledgements) leave in one socket write, and its problems are logged with `label`.
  */
-export function createStoreConnection(config: Readonly<Config>, logger: Logger, label: string): Redis {
+export function createStoreConnection(config: Readonly<Config>, logger: Logger, label: string): RedisClient {
   const redis = createRedis(config);
   coalesceWrites(redis);
   redis.on('error', (error: Error) => logger.warn(`${label} connection problem`, { error: error.message }));

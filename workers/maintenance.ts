@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Deps } from '../src/deps.js';
-import { readEach } from '../src/lib/redis.js';
+import { readEach, type RedisClient } from '../src/lib/redis.js';
 import { NET_WINDOW_S } from '../src/domain/network-report.js';
 import { netReportJobId, summaryJobId, verifyJobId } from '../src/queue/jobs.js';
 import type { Keys } from '../src/store/keys.js';
@@ -70,7 +69,7 @@ export async function reconcileIngestJournal(deps: Deps, nowMs = Date.now()): Pr
  * Runs `task` every intervalMs in at most one process at a time (a Redis lock per task), and once
  * soon after start: a worker restarted in a crash loop must not wait a whole interval.
  */
-export function every(redis: Redis, keys: Keys, name: string, intervalMs: number, task: () => Promise<unknown>, onError: (e: unknown) => void): () => void {
+export function every(redis: RedisClient, keys: Keys, name: string, intervalMs: number, task: () => Promise<unknown>, onError: (e: unknown) => void): () => void {
   const run = () => {
     void (async () => {
       const got = await redis.set(keys.lock(name), String(process.pid), 'PX', Math.max(1000, intervalMs - 100), 'NX');

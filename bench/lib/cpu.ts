@@ -1,6 +1,6 @@
 /** CPU time of the processes a flood runs on, so a throughput ratio can be explained per event. */
+import type { RedisClient } from '../../src/lib/redis.js';
 import { readFile } from 'node:fs/promises';
-import type { Redis } from 'ioredis';
 import { commandDeltas, commandStats, redisCpuSeconds, type CommandDelta } from './redis-util.js';
 
 /** utime + stime of a process, seconds (Linux /proc; USER_HZ 100). NaN when unreadable. */
@@ -50,12 +50,12 @@ interface Snapshot {
 /** Start before a phase, `perEvent(n)` after it. */
 export class CpuMeter {
   private constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly receiverPid: number,
     private readonly start: Snapshot,
   ) {}
 
-  static async start(redis: Redis, receiverPid: number): Promise<CpuMeter> {
+  static async start(redis: RedisClient, receiverPid: number): Promise<CpuMeter> {
     return new CpuMeter(redis, receiverPid, await snapshot(redis, receiverPid));
   }
 
@@ -73,7 +73,7 @@ export class CpuMeter {
   }
 }
 
-async function snapshot(redis: Redis, receiverPid: number): Promise<Snapshot> {
+async function snapshot(redis: RedisClient, receiverPid: number): Promise<Snapshot> {
   const own = process.cpuUsage();
   const [redisS, receiverS, commands, io] = await Promise.all([redisCpuSeconds(redis), cpuSeconds(receiverPid), commandStats(redis), syscalls(process.pid)]);
   return { bench: (own.user + own.system) / 1e6, redis: redisS, receiver: receiverS, io, commands };

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/lib/redis.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -13,7 +14,7 @@ export function benchRedis(): Redis {
 }
 
 /** Every key under `<prefix>:` (BullMQ's included). */
-export async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
+export async function keysUnder(redis: RedisClient, prefix: string): Promise<string[]> {
   const found: string[] = [];
   let cursor = '0';
   do {
@@ -37,7 +38,7 @@ export async function dropPrefix(prefix: string): Promise<number> {
 }
 
 /** INFO memory → used_memory, in bytes. */
-export async function usedMemory(redis: Redis): Promise<number> {
+export async function usedMemory(redis: RedisClient): Promise<number> {
   const info = await redis.info('memory');
   const match = /^used_memory:(\d+)/m.exec(info);
   if (!match) throw new Error('INFO memory has no used_memory');
@@ -58,7 +59,7 @@ function keyKind(prefix: string, key: string): string {
  * Σ MEMORY USAGE over the keys under `<prefix>:`, in total and by kind (only this scenario's keys,
  * whoever else uses the Redis server).
  */
-export async function prefixBytes(redis: Redis, prefix: string): Promise<{ total: number; byKind: Record<string, number> }> {
+export async function prefixBytes(redis: RedisClient, prefix: string): Promise<{ total: number; byKind: Record<string, number> }> {
   const keys = await keysUnder(redis, prefix);
   const byKind: Record<string, number> = {};
   let total = 0;
@@ -78,7 +79,7 @@ export async function prefixBytes(redis: Redis, prefix: string): Promise<{ total
 }
 
 /** INFO commandstats → calls and total µs per command. */
-export async function commandStats(redis: Redis): Promise<Map<string, { calls: number; usec: number }>> {
+export async function commandStats(redis: RedisClient): Promise<Map<string, { calls: number; usec: number }>> {
   const info = await redis.info('commandstats');
   const stats = new Map<string, { calls: number; usec: number }>();
   for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
@@ -112,7 +113,7 @@ export function commandDeltas(
 }
 
 /** INFO cpu → the server's used_cpu_user + used_cpu_sys, seconds. */
-export async function redisCpuSeconds(redis: Redis): Promise<number> {
+export async function redisCpuSeconds(redis: RedisClient): Promise<number> {
   const info = await redis.info('cpu');
   const user = /^used_cpu_user:([\d.]+)/m.exec(info);
   const sys = /^used_cpu_sys:([\d.]+)/m.exec(info);

@@ -1,5 +1,5 @@
+import type { RedisClient } from '../lib/redis.js';
 import { createHash, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Principal, SessionLookup } from '../api/auth.js';
 import { sameSecret } from '../api/auth.js';
 import type { Keys } from '../store/keys.js';
@@ -49,7 +49,7 @@ const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 /** Dashboard sessions in Redis; also the cookie resolver the /v1 authenticator consults. */
 export class SessionStore implements SessionLookup {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly adminToken: string,
     private readonly ttlS = SESSION_TTL_S,

@@ -1,5 +1,5 @@
+import type { RedisClient } from '../lib/redis.js';
 import { Router } from 'express';
-import type { Redis } from 'ioredis';
 import type { Metrics } from '../lib/metrics.js';
 import { sameSecret } from './auth.js';
 import type { AuthFailureLimit } from './auth-failures.js';
@@ -8,7 +8,7 @@ import type { AuthFailureLimit } from './auth-failures.js';
  * /healthz (the process runs), /readyz (Redis answers within a second), /metrics (Prometheus;
  * it names the schools with the largest backlogs, so it needs the admin token or METRICS_TOKEN).
  */
-export function healthRouter(redis: Redis, metrics: Metrics, tokens: readonly string[], failures: AuthFailureLimit): Router {
+export function healthRouter(redis: RedisClient, metrics: Metrics, tokens: readonly string[], failures: AuthFailureLimit): Router {
   const router = Router();
   router.get('/metrics', async (req, res) => {
     await failures.refuseIfLocked(req.ip);

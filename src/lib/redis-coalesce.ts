@@ -1,17 +1,26 @@
 import type { Socket } from 'node:net';
 import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from './redis.js';
 
-type SendCommand = Redis['sendCommand'];
+/**
+ * The two pieces of ioredis this adapter relies on, beyond its public API: every command goes
+ * through `sendCommand`, and a connected client writes to its socket `stream`. The test
+ * test/integration/redis-coalesce.test.ts fails when a new ioredis changes either.
+ */
+interface CommandPath {
+  sendCommand: Redis['sendCommand'];
+  readonly stream?: Socket;
+}
 
 /** The release of each coalescing connection, for flushWrites. */
-const releases = new WeakMap<Redis, () => void>();
+const releases = new WeakMap<RedisClient, () => void>();
 
 /**
  * Sends what this turn has written to the connection so far, now, instead of at the end of the
  * turn (a no-op for a connection that does not coalesce). For a batch that is full early in a
  * long turn: Redis starts on it while this process goes on with the rest of the turn.
  */
-export function flushWrites(redis: Redis): void {
+export function flushWrites(redis: RedisClient): void {
   releases.get(redis)?.();
 }
 
@@ -29,10 +38,13 @@ export function flushWrites(redis: Redis): void {
  * end of the turn it was issued in, and replies and ordering are untouched (one socket, in order).
  *
  * Standalone connections only: a Cluster keeps one connection per node and pipelines on its own.
+ * Returns whether the connection now coalesces.
  */
-export function coalesceWrites(redis: Redis): void {
-  if ((redis as unknown as { isCluster?: boolean }).isCluster === true) return;
-  const send: SendCommand = redis.sendCommand.bind(redis);
+export function coalesceWrites(redis: RedisClient): boolean {
+  if (isCluster(redis)) return false;
+  const path: CommandPath = redis;
+  if (typeof path.sendCommand !== 'function') return false;
+  const send = path.sendCommand.bind(redis);
   let held: Socket | null = null;
   const release = () => {
     const socket = held;
@@ -41,13 +53,14 @@ export function coalesceWrites(redis: Redis): void {
     socket?.uncork();
   };
   releases.set(redis, release);
-  redis.sendCommand = ((command, stream) => {
-    const socket = (redis as unknown as { stream?: Socket }).stream;
+  path.sendCommand = ((command, stream) => {
+    const socket = path.stream;
     if (held === null && redis.status === 'ready' && socket !== undefined && socket.writable) {
       held = socket;
       socket.cork();
       setImmediate(release);
     }
     return send(command, stream);
-  }) as SendCommand;
+  }) as Redis['sendCommand'];
+  return true;
 }

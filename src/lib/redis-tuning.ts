@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from './logger.js';
-import { masters } from './redis.js';
+import { masters, type RedisClient } from './redis.js';
 
 /**
  * An event record is a small hash whose event JSON is usually 100–300 bytes: above Redis's default
@@ -11,7 +10,7 @@ import { masters } from './redis.js';
 export const HASH_LISTPACK_VALUE = 1024;
 
 /** Best effort: managed Redis services often refuse CONFIG, and classbell works either way. */
-export async function tuneRedis(redis: Redis, logger: Logger, enabled: boolean): Promise<void> {
+export async function tuneRedis(redis: RedisClient, logger: Logger, enabled: boolean): Promise<void> {
   if (!enabled) return;
   try {
     // Every master of a cluster keeps its own settings.

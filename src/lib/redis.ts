@@ -4,16 +4,17 @@ import type { Config } from '../config.js';
 import { sentinelOptions } from './redis-sentinel.js';
 
 /**
- * The client type the stores use. With REDIS_CLUSTER_NODES it is an ioredis Cluster, which has the
- * same command methods; every multi-key command and script classbell sends stays within one hash
- * slot (see src/store/keys.ts), so the code is the same for both.
+ * The client type the stores use: a single Redis (standalone or found through Sentinel) or, with
+ * REDIS_CLUSTER_NODES, an ioredis Cluster. Both have the same command methods; every multi-key
+ * command and script classbell sends stays within one hash slot (see src/store/keys.ts), so the
+ * code is the same for both, and the few places that differ ask `isCluster`.
  */
-export type RedisClient = Redis;
+export type RedisClient = Redis | Cluster;
 
 /** What opening a connection needs: a URL, cluster nodes, or Sentinels. */
 export type RedisConfig = Pick<Config, 'redisUrl' | 'redisClusterNodes' | 'redisSentinels' | 'redisSentinelName'>;
 
-function clusterOf(config: RedisConfig, redisOptions: RedisOptions, options: ClusterOptions = {}): Redis {
+function clusterOf(config: RedisConfig, redisOptions: RedisOptions, options: ClusterOptions = {}): Cluster {
   const { enableOfflineQueue, retryStrategy, ...perNode } = redisOptions;
   const cluster = new Cluster(config.redisClusterNodes ?? [], {
     redisOptions: perNode,
@@ -24,10 +25,10 @@ function clusterOf(config: RedisConfig, redisOptions: RedisOptions, options: Clu
     enableAutoPipelining: true,
     ...options,
   });
-  return cluster as unknown as Redis;
+  return cluster;
 }
 
-function connect(config: RedisConfig, options: RedisOptions): Redis {
+function connect(config: RedisConfig, options: RedisOptions): RedisClient {
   if (config.redisClusterNodes?.length) return clusterOf(config, options);
   const viaSentinel = sentinelOptions(config);
   if (viaSentinel) return new Redis({ ...viaSentinel, ...options });
@@ -38,7 +39,7 @@ function connect(config: RedisConfig, options: RedisOptions): Redis {
  * A connection for commands issued by the API and the stores. Commands fail fast while Redis is
  * down (no offline queue), so the API answers 503 instead of hanging.
  */
-export function createRedis(config: RedisConfig, options: RedisOptions = {}): Redis {
+export function createRedis(config: RedisConfig, options: RedisOptions = {}): RedisClient {
   return connect(config, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
@@ -49,7 +50,7 @@ export function createRedis(config: RedisConfig, options: RedisOptions = {}): Re
 }
 
 /** A connection as BullMQ wants it for workers: blocking commands, retried forever. */
-export function createBullConnection(config: RedisConfig): Redis {
+export function createBullConnection(config: RedisConfig): RedisClient {
   return connect(config, {
     maxRetriesPerRequest: null,
     enableOfflineQueue: true,
@@ -58,7 +59,7 @@ export function createBullConnection(config: RedisConfig): Redis {
 }
 
 /** A connection for SUBSCRIBE (room notifications): reconnects forever, never times out. */
-export function createSubscriber(config: RedisConfig): Redis {
+export function createSubscriber(config: RedisConfig): RedisClient {
   return connect(config, {
     maxRetriesPerRequest: null,
     enableOfflineQueue: true,
@@ -67,17 +68,17 @@ export function createSubscriber(config: RedisConfig): Redis {
   });
 }
 
-export function isCluster(redis: Redis): boolean {
-  return (redis as unknown as { isCluster?: boolean }).isCluster === true;
+export function isCluster(redis: RedisClient): redis is Cluster {
+  return redis instanceof Cluster;
 }
 
 /**
  * The master that serves `key`: "host:port" on a cluster, "" on a single Redis. Keys on the same
  * node may share one script (flag allow-cross-slot-keys); see the ingest.
  */
-export function nodeOfKey(redis: Redis, key: string): string {
+export function nodeOfKey(redis: RedisClient, key: string): string {
   if (!isCluster(redis)) return '';
-  const slots = (redis as unknown as Cluster).slots;
+  const slots = redis.slots;
   return slots[calculateSlot(key)]?.[0] ?? `slot:${calculateSlot(key)}`;
 }
 
@@ -86,7 +87,7 @@ export function nodeOfKey(redis: Redis, key: string): string {
  * on a cluster, where a pipeline must stay on one node, one command each (auto-pipelined per node).
  * `add` puts exactly one command on the pipeline it is given.
  */
-export async function readEach<T, R>(redis: Redis, items: readonly T[], add: (pipeline: ChainableCommander, item: T) => unknown): Promise<R[]> {
+export async function readEach<T, R>(redis: RedisClient, items: readonly T[], add: (pipeline: ChainableCommander, item: T) => unknown): Promise<R[]> {
   if (items.length === 0) return [];
   const unwrap = ([error, value]: [Error | null, unknown]) => {
     if (error) throw error;
@@ -106,22 +107,21 @@ export async function readEach<T, R>(redis: Redis, items: readonly T[], add: (pi
 }
 
 /** The connection to the master serving `key` (for SCAN over one slot's keys); the client itself on a single Redis. */
-export function nodeFor(redis: Redis, key: string): Redis {
+export function nodeFor(redis: RedisClient, key: string): Redis {
   if (!isCluster(redis)) return redis;
-  const cluster = redis as unknown as Cluster;
   const wanted = nodeOfKey(redis, key);
-  const node = cluster.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === wanted);
+  const node = redis.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === wanted);
   if (!node) throw new Error(`no cluster node serves ${key} (slots not loaded yet?)`);
-  return node as Redis;
+  return node;
 }
 
 /** The master nodes of a cluster (one entry, the client itself, on a single Redis). */
-export function masters(redis: Redis): Redis[] {
-  return isCluster(redis) ? ((redis as unknown as Cluster).nodes('master') as Redis[]) : [redis];
+export function masters(redis: RedisClient): Redis[] {
+  return isCluster(redis) ? redis.nodes('master') : [redis];
 }
 
 /** Resolves once the client is connected (or rejects after timeoutMs). */
-export async function waitReady(redis: Redis, timeoutMs = 5000): Promise<void> {
+export async function waitReady(redis: RedisClient, timeoutMs = 5000): Promise<void> {
   if (redis.status === 'ready') return;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -1,5 +1,5 @@
+import type { RedisClient } from '../lib/redis.js';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import {
   JOB_DEFAULTS, QUEUE_NAME, drainJobId, netReportJobId, roomDestroyJobId, summaryJobId, verifyJobId,
   type DrainJob, type NetReportJob, type RoomDestroyJob, type SummaryJob, type VerifyJob,
@@ -9,7 +9,7 @@ import {
 export class Scheduler {
   readonly queue: Queue;
 
-  constructor(connection: Redis, bullPrefix: string) {
+  constructor(connection: RedisClient, bullPrefix: string) {
     this.queue = new Queue(QUEUE_NAME, { connection, prefix: bullPrefix, defaultJobOptions: JOB_DEFAULTS });
   }
 

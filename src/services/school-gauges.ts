@@ -1,13 +1,12 @@
-import type { Redis } from 'ioredis';
 import type { Metrics } from '../lib/metrics.js';
-import { readEach } from '../lib/redis.js';
+import { readEach, type RedisClient } from '../lib/redis.js';
 import type { Keys } from '../store/keys.js';
 
 /**
  * Refreshes the per-school gauges at scrape time: backlog and head age for the `topN` schools with
  * the largest backlog (bounded label cardinality) plus sid="total", and the count by status.
  */
-export function schoolGaugeCollector(redis: Redis, keys: Keys, metrics: Metrics, topN = 20): () => Promise<void> {
+export function schoolGaugeCollector(redis: RedisClient, keys: Keys, metrics: Metrics, topN = 20): () => Promise<void> {
   return async () => {
     const sids = await redis.zrange(keys.schools, 0, -1);
     const [backlogs, statuses] = await Promise.all([
@@ -34,7 +33,7 @@ export function schoolGaugeCollector(redis: Redis, keys: Keys, metrics: Metrics,
 }
 
 /** Rooms with someone online and the users online, from the heartbeat set ("<roomId>/<userId>"). */
-export function roomGaugeCollector(redis: Redis, keys: Keys, metrics: Metrics): () => Promise<void> {
+export function roomGaugeCollector(redis: RedisClient, keys: Keys, metrics: Metrics): () => Promise<void> {
   return async () => {
     const members = await redis.zrange(keys.roomHeartbeats, 0, -1);
     metrics.roomUsers.set(members.length);

@@ -1,5 +1,5 @@
+import type { RedisClient } from '../lib/redis.js';
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
 
 export type AlertKind = 'delivery_failing' | 'delivery_recovered' | 'verification_failed' | 'verification_recovered';
@@ -26,7 +26,7 @@ export const ALERTS_KEPT = 1000;
 /** Alerts and the problems currently alerted on. */
 export class AlertStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { credentialMatches, generateSecret, hashCredential } from '../domain/signing.js';
-import { readEach } from '../lib/redis.js';
+import { readEach, type RedisClient } from '../lib/redis.js';
 import type { Keys } from './keys.js';
 
 /** A classroom server allowed to post events for some schools (or all: "*"). */
@@ -20,7 +19,7 @@ function parse(appId: string, h: Record<string, string>): App | undefined {
 /** Apps (classroom servers) and their Basic credentials; secrets are stored as SHA-256 only. */
 export class AppStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 

@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
-import { isCluster, readEach } from '../lib/redis.js';
+import { isCluster, readEach, type RedisClient } from '../lib/redis.js';
 import { runScript } from './scripts.js';
 
 export type SummaryState = 'scheduled' | 'pushed' | 'none';
@@ -56,7 +55,7 @@ function parse(sid: number, classId: number, h: Record<string, string>): ClassRe
 /** The course schedule: one hash per class under its school's hash tag. */
 export class ClassStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 

@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { readEach } from '../lib/redis.js';
+import { readEach, type RedisClient } from '../lib/redis.js';
 import type { Attempt } from './outbox.js';
 import type { Keys } from './keys.js';
 
@@ -114,7 +113,7 @@ function decodeCursor(cursor: string): LogEntry | undefined {
 /** Read side of the delivery log: event look-up, filtered listing, per-school figures. */
 export class DeliveryStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 

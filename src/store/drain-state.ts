@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { readEach } from '../lib/redis.js';
+import { readEach, type RedisClient } from '../lib/redis.js';
 import type { Keys } from './keys.js';
 
 /**
@@ -49,12 +48,12 @@ function parse(values: (string | null)[]): DrainState {
 }
 
 /** The drain state of one school. */
-export async function readDrainState(redis: Redis, keys: Keys, sid: number): Promise<DrainState> {
+export async function readDrainState(redis: RedisClient, keys: Keys, sid: number): Promise<DrainState> {
   return parse(await redis.hmget(keys.state(sid), ...FIELDS));
 }
 
 /** The drain states of many schools (one round trip on a single Redis). */
-export async function readDrainStates(redis: Redis, keys: Keys, sids: readonly number[]): Promise<DrainState[]> {
+export async function readDrainStates(redis: RedisClient, keys: Keys, sids: readonly number[]): Promise<DrainState[]> {
   const rows = await readEach<number, (string | null)[]>(redis, sids, (pipeline, sid) => pipeline.hmget(keys.state(sid), ...FIELDS));
   return rows.map(parse);
 }

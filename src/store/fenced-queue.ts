@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../lib/redis.js';
 import { runScript } from './scripts.js';
 
 /** The keys of one fenced queue: its lock and list share a slot; `pending` is a global set. */
@@ -20,7 +20,7 @@ export interface FencedQueueKeys {
  */
 export class FencedQueue {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly keys: FencedQueueKeys,
   ) {}
 

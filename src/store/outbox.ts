@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { nodeOfKey } from '../lib/redis.js';
+import { nodeOfKey, type RedisClient } from '../lib/redis.js';
 import { readDrainState, type DrainState } from './drain-state.js';
 import type { Keys } from './keys.js';
 import { ReplicaWait, type WriteMark } from './replica-wait.js';
@@ -65,7 +64,7 @@ export const ATTEMPTS_KEPT = 50;
 /** The per-school ordered outbox: ingest, drain (fetch → settle → yield) and operator actions. */
 export class OutboxStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly retentionS: number,
     /** Which Redis node holds a school ("" on a single Redis); tests split batches with it. */

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../lib/redis.js';
 import { AppError } from '../lib/errors.js';
 import type { Keys } from './keys.js';
 import { runScript } from './scripts.js';
@@ -12,7 +12,7 @@ export interface Limit {
 /** Redis-backed fixed windows, so a limit holds across every API process. */
 export class RateLimiter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../lib/redis.js';
 import type { Config } from '../config.js';
 import { flushWrites } from '../lib/redis-coalesce.js';
 
@@ -44,7 +44,7 @@ export class ReplicaWait {
   private scheduled = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly minReplicas: number,
     readonly timeoutMs: number,
   ) {
@@ -143,6 +143,6 @@ function asWaitError(error: unknown): ReplicaWaitError {
 }
 
 /** The ReplicaWait of a connection, as the configuration asks (disabled unless REDIS_MIN_REPLICAS_ACK > 0). */
-export function replicaWaitFor(redis: Redis, config: Pick<Config, 'redisMinReplicasAck' | 'redisWaitTimeoutMs'>): ReplicaWait {
+export function replicaWaitFor(redis: RedisClient, config: Pick<Config, 'redisMinReplicasAck' | 'redisWaitTimeoutMs'>): ReplicaWait {
   return new ReplicaWait(redis, config.redisMinReplicasAck, config.redisWaitTimeoutMs);
 }

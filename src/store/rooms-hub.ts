@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { createSubscriber, type RedisConfig } from '../lib/redis.js';
+import { createSubscriber, type RedisConfig, type RedisClient } from '../lib/redis.js';
 import type { Keys } from './keys.js';
 
 export type RoomListener = (message: string) => void;
@@ -9,7 +8,7 @@ export type RoomListener = (message: string) => void;
  * process (opened on first use), one channel per room with at least one local listener.
  */
 export class RoomHub {
-  private subscriber: Redis | undefined;
+  private subscriber: RedisClient | undefined;
   private readonly listeners = new Map<string, Set<RoomListener>>();
   private readonly channelRoom = new Map<string, string>();
 
@@ -19,7 +18,7 @@ export class RoomHub {
     private readonly onError: (error: Error) => void,
   ) {}
 
-  private connection(): Redis {
+  private connection(): RedisClient {
     if (!this.subscriber) {
       // No ready check: its INFO would collide with SUBSCRIBEs queued while connecting.
       const sub = createSubscriber(this.redisConfig);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../lib/redis.js';
 import type { RoomMessage } from '../domain/room-events.js';
 import type { Member, Plan, RoomDoc } from '../domain/room-rules.js';
 import { FencedQueue } from './fenced-queue.js';
@@ -43,7 +43,7 @@ export function emptySnapshot(): RoomSnapshot {
  */
 export class RoomStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly bufferSize: number,
     /** Queue every notification for RTM too (Agora's RTM REST API configured). */

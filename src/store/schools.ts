@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { generateSecret, hashCredential } from '../domain/signing.js';
-import { nodeFor, readEach } from '../lib/redis.js';
+import { nodeFor, readEach, type RedisClient } from '../lib/redis.js';
 import type { Keys } from './keys.js';
 import { runScript } from './scripts.js';
 
@@ -65,7 +64,7 @@ export function publicSchool(s: SchoolWithSecret): School {
 /** Schools: endpoint, secret, subscriptions and status. */
 export class SchoolStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 

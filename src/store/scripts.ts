@@ -1,6 +1,6 @@
+import type { RedisClient } from '../lib/redis.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
 
 const LUA_DIR = new URL('./lua/', import.meta.url);
 
@@ -59,7 +59,7 @@ function script(name: ScriptName): LoadedScript {
 }
 
 /** Runs a Lua script by its SHA, loading it into Redis on first use (NOSCRIPT). */
-export async function runScript(redis: Redis, name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown> {
+export async function runScript(redis: RedisClient, name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown> {
   const s = script(name);
   if (keys.length !== s.numberOfKeys && s.numberOfKeys !== 0) {
     throw new Error(`script ${name} takes ${s.numberOfKeys} keys, got ${keys.length}`);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../lib/redis.js';
 import { flushWrites } from '../lib/redis-coalesce.js';
 import type { Keys } from './keys.js';
 import type { ReplicaWait } from './replica-wait.js';
@@ -47,7 +47,7 @@ export class SettleBatch {
   private scheduled = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly retentionS: number,
     private readonly attemptsKept: number,

@@ -5,7 +5,7 @@
  * its events out of order, every repeated push must be the same event (`_id`) again, and every
  * school a killed worker was draining must be pushed again by another worker within 5 s (p99).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/lib/redis.js';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drainJobId } from '../../src/queue/jobs.js';
@@ -49,7 +49,7 @@ const summary = (values: number[]) => {
 };
 
 /** The schools whose drain job the worker process `pid` is running now (BullMQ's processedBy). */
-async function drainingBy(h: Harness, redis: Redis, pid: number, sids: number[]): Promise<number[]> {
+async function drainingBy(h: Harness, redis: RedisClient, pid: number, sids: number[]): Promise<number[]> {
   const name = workerName(pid);
   const active = new Set((await h.deps.scheduler.queue.getActive()).map((job) => job.id));
   const mine: number[] = [];

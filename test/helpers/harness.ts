@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
-import type { Redis } from 'ioredis';
 import request from 'supertest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createDeps, type Deps } from '../../src/deps.js';
 import { createLogger, type Logger } from '../../src/lib/logger.js';
-import { createRedis, masters, waitReady } from '../../src/lib/redis.js';
+import { createRedis, masters, waitReady, type RedisClient } from '../../src/lib/redis.js';
 import { startWorkers, type RunningWorkers } from '../../workers/main.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -15,7 +14,7 @@ export const REDIS_CLUSTER_NODES = process.env.REDIS_CLUSTER_NODES ?? '';
 const redisEnv: Record<string, string> = REDIS_CLUSTER_NODES ? { REDIS_URL, REDIS_CLUSTER_NODES } : { REDIS_URL };
 
 /** A plain client of the Redis (or cluster) the tests use. */
-export function testRedis(): Redis {
+export function testRedis(): RedisClient {
   return createRedis(loadConfig({ NODE_ENV: 'test', ADMIN_TOKEN, ...redisEnv }), { enableOfflineQueue: true, maxRetriesPerRequest: 3 });
 }
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -46,7 +45,7 @@ export interface Harness {
 }
 
 /** Every key under a prefix, sorted (all masters of a cluster are scanned). */
-export async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
+export async function keysUnder(redis: RedisClient, prefix: string): Promise<string[]> {
   const keys: string[] = [];
   for (const node of masters(redis)) {
     let cursor = '0';

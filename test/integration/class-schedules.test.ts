@@ -2,14 +2,14 @@
  * ClassStore.schedules, which every ingest batch calls for its classes: a few classes are read one
  * command each, many with one script call. Both ways must answer the same.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/lib/redis.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClassStore } from '../../src/store/classes.js';
 import { Keys } from '../../src/store/keys.js';
 import { dropPrefix, testRedis, uniquePrefix } from '../helpers/harness.js';
 
 describe('class schedules read for an ingest batch', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   let classes: ClassStore;
   const prefix = uniquePrefix('sched');
 

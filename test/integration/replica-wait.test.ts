@@ -6,10 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { createRedis, waitReady } from '../../src/lib/redis.js';
+import { createRedis, waitReady, type RedisClient } from '../../src/lib/redis.js';
 import { Keys } from '../../src/store/keys.js';
 import { OutboxStore, type OutboxEntry } from '../../src/store/outbox.js';
 import { ReplicaWaitError, replicaWaitFor } from '../../src/store/replica-wait.js';
@@ -25,7 +24,7 @@ const SID = 41;
 describe('replica wait (REDIS_MIN_REPLICAS_ACK)', () => {
   let dir: string;
   let servers: Server[] = [];
-  const clients: Redis[] = [];
+  const clients: RedisClient[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'classbell-replica-wait-'));

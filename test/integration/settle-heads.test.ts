@@ -2,7 +2,7 @@
  * The settle script (settle-heads) on its own, against the real Redis: the hot path that records a delivered
  * head (pop, attempt, counters) and its edge cases, with the clock passed in.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/lib/redis.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keys } from '../../src/store/keys.js';
 import { runScript } from '../../src/store/scripts.js';
@@ -13,7 +13,7 @@ const TOKEN = 'owner-token';
 const MINUTE = 60_000;
 
 describe('settle-heads', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   let keys: Keys;
   let prefix: string;
 
