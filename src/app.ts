@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import { adminRouter } from './admin/router.js';
 import { SessionStore } from './admin/sessions.js';
+import { SessionRecords } from './store/sessions.js';
 import { alertsRouter } from './api/alerts.js';
 import { appsRouter } from './api/apps.js';
 import { classesRouter } from './api/classes.js';
@@ -12,6 +13,7 @@ import { docsRouter } from './api/docs.js';
 import { errorHandler, requestId } from './api/error-handler.js';
 import { eventsRouter } from './api/events.js';
 import { healthRouter } from './api/health.js';
+import { pingRedis } from './store/health.js';
 import { roomsRouter } from './api/rooms.js';
 import { roomDocs } from './api/rooms-docs.js';
 import { schoolsRouter } from './api/schools.js';
@@ -30,9 +32,9 @@ export function buildApp(deps: Deps): Express {
   app.use(requestId);
   // One failure counter for /v1, /metrics and the dashboard login: no route is an unlimited oracle.
   const failures = authFailureLimit(deps.rateLimits, deps.config);
-  app.use(healthRouter(deps.redis, deps.metrics, metricsTokens(deps.config), failures));
+  app.use(healthRouter(() => pingRedis(deps.redis), deps.metrics, metricsTokens(deps.config), failures));
   app.use(docsRouter([roomDocs]));
-  const sessions = new SessionStore(deps.redis, deps.keys, deps.config.adminToken);
+  const sessions = new SessionStore(new SessionRecords(deps.redis, deps.keys), deps.config.adminToken);
   const auth = createAuthenticator(deps.config.adminToken, deps.apps, deps.schools, undefined, sessions, failures);
   const v1 = express.Router();
   v1.use((req, res, next) => auth.middleware(req, res, next));

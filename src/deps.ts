@@ -5,6 +5,8 @@ import type { Logger } from './lib/logger.js';
 import { EndpointGuard } from './lib/endpoint-guard.js';
 import { Metrics } from './lib/metrics.js';
 import { roomGaugeCollector, schoolGaugeCollector } from './services/school-gauges.js';
+import { MonitoringReads } from './store/monitoring-reads.js';
+import { NetSampleStore } from './store/net-samples.js';
 import { Scheduler } from './queue/scheduler.js';
 import { AppStore } from './store/apps.js';
 import { ClassStore } from './store/classes.js';
@@ -12,7 +14,7 @@ import { DeliveryStore } from './store/deliveries.js';
 import { Keys } from './store/keys.js';
 import { OutboxStore } from './store/outbox.js';
 import { RateLimiter } from './store/rate-limits.js';
-import { RoomHub } from './store/rooms-hub.js';
+import { RoomHub } from './store/rooms-pubsub.js';
 import { replicaWaitFor } from './store/replica-wait.js';
 import { RoomStore } from './store/rooms.js';
 import { SchoolStore } from './store/schools.js';
@@ -26,6 +28,7 @@ export interface Deps {
   apps: AppStore;
   schools: SchoolStore;
   classes: ClassStore;
+  netSamples: NetSampleStore;
   outbox: OutboxStore;
   deliveries: DeliveryStore;
   rooms: RoomStore;
@@ -58,8 +61,9 @@ export function createDeps(config: Readonly<Config>, logger: Logger): Deps {
   const keys = new Keys(config.keyPrefix);
   const scheduler = new Scheduler(bull, keys.bullPrefix);
   const metrics = new Metrics();
-  metrics.onScrape(schoolGaugeCollector(redis, keys, metrics));
-  metrics.onScrape(roomGaugeCollector(redis, keys, metrics));
+  const monitoringReads = new MonitoringReads(redis, keys);
+  metrics.onScrape(schoolGaugeCollector(monitoringReads, metrics));
+  metrics.onScrape(roomGaugeCollector(monitoringReads, metrics));
   // A WAIT holds its connection until the replicas answer: ingests get their own connection then,
   // so the API's other commands (and /readyz) never queue behind one.
   const outboxRedis = config.redisMinReplicasAck > 0 ? createStoreConnection(config, logger, 'redis (replicated writes)') : redis;
@@ -71,6 +75,7 @@ export function createDeps(config: Readonly<Config>, logger: Logger): Deps {
     apps: new AppStore(redis, keys),
     schools: new SchoolStore(redis, keys),
     classes: new ClassStore(redis, keys),
+    netSamples: new NetSampleStore(redis, keys),
     outbox: new OutboxStore(outboxRedis, keys, config.deliveryRetentionS, undefined, replicaWaitFor(outboxRedis, config)),
     deliveries: new DeliveryStore(redis, keys),
     rooms: new RoomStore(redis, keys, config.roomEventBuffer, config.agoraRtmRest !== undefined),

@@ -3,6 +3,7 @@ import express from 'express';
 import { authFailureLimit } from './api/auth-failures.js';
 import { errorHandler } from './api/error-handler.js';
 import { healthRouter } from './api/health.js';
+import { pingRedis } from './store/health.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, metricsTokens, type Config } from './config.js';
 import { createDeps } from './deps.js';
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
     // A worker-only process has no API; it still exposes /metrics, /healthz and /readyz.
     const metricsApp = express();
     if (config.trustProxy !== undefined) metricsApp.set('trust proxy', config.trustProxy);
-    metricsApp.use(healthRouter(deps.redis, deps.metrics, metricsTokens(config), authFailureLimit(deps.rateLimits, config)));
+    metricsApp.use(healthRouter(() => pingRedis(deps.redis), deps.metrics, metricsTokens(config), authFailureLimit(deps.rateLimits, config)));
     metricsApp.use(errorHandler(logger));
     server = await listen(metricsApp, config.metricsPort).catch((error: unknown) => {
       logger.warn('metrics port unavailable; running without /metrics', { port: config.metricsPort, error: String(error) });

@@ -1,7 +1,7 @@
 import { pushHeaders } from '../src/domain/signing.js';
 import type { Deps } from '../src/deps.js';
 import type { PushClient } from '../src/lib/http-push.js';
-import { readEach } from '../src/lib/redis.js';
+import { MonitoringReads } from '../src/store/monitoring-reads.js';
 import type { Alert, AlertKind, AlertStore, OpenAlert } from '../src/store/alerts.js';
 
 interface SchoolHealth {
@@ -15,19 +15,12 @@ interface SchoolHealth {
 }
 
 async function schoolHealth(deps: Deps): Promise<SchoolHealth[]> {
-  const sids = (await deps.redis.zrange(deps.keys.schools, 0, -1)).map(Number);
-  const [states, schools] = await Promise.all([
-    readEach<number, (string | null)[]>(deps.redis, sids, (pipeline, sid) => pipeline.hmget(deps.keys.state(sid), 'headFailingSince', 'lastError')),
-    readEach<number, (string | null)[]>(deps.redis, sids, (pipeline, sid) => pipeline.hmget(deps.keys.school(sid), 'status', 'lastError', 'updatedAt')),
-  ]);
-  return sids.map((sid, i) => {
-    const [since, stateError] = states[i] ?? [];
-    const [status, schoolError] = schools[i] ?? [];
-    const verificationFailed = status === 'verification_failed';
+  return (await new MonitoringReads(deps.redis, deps.keys).schoolHealth()).map((row) => {
+    const verificationFailed = row.status === 'verification_failed';
     return {
-      sid, verificationFailed, verified: status === 'active' || status === 'paused',
-      failingSinceMs: since ? Number(since) : null,
-      lastError: (verificationFailed ? schoolError : stateError) || null,
+      sid: row.sid, verificationFailed, verified: row.status === 'active' || row.status === 'paused',
+      failingSinceMs: row.headFailingSinceMs,
+      lastError: (verificationFailed ? row.schoolError : row.drainError) || null,
     };
   });
 }

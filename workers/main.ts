@@ -11,6 +11,7 @@ import { processDrain } from './drain.js';
 import { checkAlerts } from './alerts.js';
 import { RECONCILE_EVERY_MS, every, reconcileDeletes, reconcileDrains, reconcileIngestJournal, reconcileNetReports, reconcileSummaries, reconcileVerifications } from './maintenance.js';
 import { AlertStore } from '../src/store/alerts.js';
+import { TaskLocks } from '../src/store/task-locks.js';
 import { processNetReport } from './net-report.js';
 import { heartbeatSweepMs, processRoomDestroy, reconcileEmptyRooms, roomMaintenance } from './room-maintenance.js';
 import { processSummary } from './summary.js';
@@ -78,13 +79,14 @@ export function startWorkers(deps: Deps): RunningWorkers {
   worker.on('failed', (job, error) => logger.error('job failed', { jobId: job?.id, name: job?.name, error: error.message }));
   worker.on('error', (error) => logger.warn('worker problem', { error: error.message }));
   const onError = (error: unknown) => logger.warn('maintenance task failed', { error: error instanceof Error ? error.message : String(error) });
+  const locks = new TaskLocks(redis, keys);
   const stops = [
-    every(redis, keys, 'reconcile', RECONCILE_EVERY_MS, () => Promise.all([reconcileDrains(deps), reconcileIngestJournal(deps), reconcileDeletes(deps)]), onError),
-    every(redis, keys, 'reconcile-jobs', 30_000, () => Promise.all([reconcileSummaries(deps), reconcileVerifications(deps), reconcileNetReports(deps)]), onError),
-    every(redis, keys, 'rooms', heartbeatSweepMs(config.heartbeatIntervalS), () => roomMaintenance(deps), onError),
-    every(redis, keys, 'reconcile-rooms', 300_000, () => reconcileEmptyRooms(deps), onError),
-    every(redis, keys, 'trim-logs', 600_000, () => deps.deliveries.trimLogs(config.deliveryRetentionS), onError),
-    every(redis, keys, 'alerts', config.alertCheckIntervalMs, () => checkAlerts(deps, alertClient, new AlertStore(redis, keys)), onError),
+    every(locks, 'reconcile', RECONCILE_EVERY_MS, () => Promise.all([reconcileDrains(deps), reconcileIngestJournal(deps), reconcileDeletes(deps)]), onError),
+    every(locks, 'reconcile-jobs', 30_000, () => Promise.all([reconcileSummaries(deps), reconcileVerifications(deps), reconcileNetReports(deps)]), onError),
+    every(locks, 'rooms', heartbeatSweepMs(config.heartbeatIntervalS), () => roomMaintenance(deps), onError),
+    every(locks, 'reconcile-rooms', 300_000, () => reconcileEmptyRooms(deps), onError),
+    every(locks, 'trim-logs', 600_000, () => deps.deliveries.trimLogs(config.deliveryRetentionS), onError),
+    every(locks, 'alerts', config.alertCheckIntervalMs, () => checkAlerts(deps, alertClient, new AlertStore(redis, keys)), onError),
   ];
   return {
     worker,

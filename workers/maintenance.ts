@@ -1,10 +1,8 @@
 import type { Deps } from '../src/deps.js';
-import { readEach, type RedisClient } from '../src/lib/redis.js';
 import { NET_WINDOW_S } from '../src/domain/network-report.js';
 import { netReportJobId, summaryJobId, verifyJobId } from '../src/queue/jobs.js';
-import type { Keys } from '../src/store/keys.js';
+import type { TaskLocks } from '../src/store/task-locks.js';
 import { ensureDrainJob } from './drain-recovery.js';
-import { readDrainStates } from '../src/store/drain-state.js';
 
 /**
  * A school whose drain state has not moved for this long is checked for a missing job. It is the
@@ -27,12 +25,11 @@ const RECONCILE_CHUNK = 500;
  * job ids are deterministic.
  */
 export async function reconcileDrains(deps: Deps, nowMs = Date.now()): Promise<number> {
-  const { redis, keys } = deps;
-  const sids = (await redis.zrange(keys.schools, 0, -1)).map(Number);
+  const sids = await deps.schools.sids();
   let readded = 0;
   for (let i = 0; i < sids.length; i += RECONCILE_CHUNK) {
     const chunk = sids.slice(i, i + RECONCILE_CHUNK);
-    const states = await readDrainStates(redis, keys, chunk);
+    const states = await deps.outbox.drainStates(chunk);
     for (const [j, state] of states.entries()) {
       if (!state.scheduled || state.atMs > nowMs - RECONCILE_AFTER_MS) continue;
       if (await ensureDrainJob(deps, chunk[j]!, state, 'reconciler', nowMs)) readded++;
@@ -69,11 +66,10 @@ export async function reconcileIngestJournal(deps: Deps, nowMs = Date.now()): Pr
  * Runs `task` every intervalMs in at most one process at a time (a Redis lock per task), and once
  * soon after start: a worker restarted in a crash loop must not wait a whole interval.
  */
-export function every(redis: RedisClient, keys: Keys, name: string, intervalMs: number, task: () => Promise<unknown>, onError: (e: unknown) => void): () => void {
+export function every(locks: TaskLocks, name: string, intervalMs: number, task: () => Promise<unknown>, onError: (e: unknown) => void): () => void {
   const run = () => {
     void (async () => {
-      const got = await redis.set(keys.lock(name), String(process.pid), 'PX', Math.max(1000, intervalMs - 100), 'NX');
-      if (got === 'OK') await task();
+      if (await locks.take(name, Math.max(1000, intervalMs - 100))) await task();
     })().catch(onError);
   };
   const first = setTimeout(run, 500 + Math.floor(Math.random() * 1000));
@@ -112,7 +108,6 @@ export async function reconcileSummaries(deps: Deps, nowMs = Date.now()): Promis
 
 /** A Net report whose first sample came this long ago (a window, its grace, a margin) is overdue. */
 export const NET_REPORT_GRACE_MS = (NET_WINDOW_S + 65) * 1000;
-const NET_SAMPLES_KEY = /:net:(\d+):(\d+)$/;
 
 /**
  * Sample lists still waiting long after their window closed get their Net report job again (it
@@ -120,23 +115,12 @@ const NET_SAMPLES_KEY = /:net:(\d+):(\d+)$/;
  * that was only late is not doubled; a list that is gone (reported, or expired) leaves the index.
  */
 export async function reconcileNetReports(deps: Deps, nowMs = Date.now()): Promise<number> {
-  const sids = (await deps.redis.zrange(deps.keys.schools, 0, -1)).map(Number);
-  const due = await readEach<number, string[]>(deps.redis, sids, (pipeline, sid) => pipeline.zrangebyscore(deps.keys.netDue(sid), '-inf', nowMs - NET_REPORT_GRACE_MS, 'LIMIT', 0, 100));
   let readded = 0;
-  for (const [i, keys] of due.entries()) {
-    const sid = sids[i]!;
-    for (const key of keys) {
-      const m = NET_SAMPLES_KEY.exec(key);
-      const [classId, windowStartS] = [Number(m?.[1]), Number(m?.[2])];
-      if (!m || !(await deps.redis.exists(key))) {
-        await deps.redis.zrem(deps.keys.netDue(sid), key);
-        continue;
-      }
-      if (await deps.scheduler.jobExists(netReportJobId(sid, classId, windowStartS))) continue;
-      deps.logger.warn('Net report job missing for a closed window; adding it again', { sid, classId, windowStartS });
-      await deps.scheduler.netReport(sid, classId, windowStartS, Date.now());
-      readded++;
-    }
+  for (const w of await deps.netSamples.dueBefore(await deps.schools.sids(), nowMs - NET_REPORT_GRACE_MS)) {
+    if (await deps.scheduler.jobExists(netReportJobId(w.sid, w.classId, w.windowStartS))) continue;
+    deps.logger.warn('Net report job missing for a closed window; adding it again', { ...w });
+    await deps.scheduler.netReport(w.sid, w.classId, w.windowStartS, Date.now());
+    readded++;
   }
   return readded;
 }

@@ -12,10 +12,9 @@ import { queueSystemEvents } from './system-events.js';
 export async function processNetReport(ctx: WorkerContext, job: Job<NetReportJob>): Promise<void> {
   const { sid, classId, windowStartS } = job.data;
   const { deps } = ctx;
-  const key = deps.keys.netSamples(sid, classId, windowStartS);
-  const raw = await deps.redis.lrange(key, 0, -1);
+  const raw = await deps.netSamples.samples(job.data);
   if (raw.length === 0) {
-    await deps.redis.zrem(deps.keys.netDue(sid), key);
+    await deps.netSamples.drop(job.data);
     return;
   }
   const samples = raw.map((json) => JSON.parse(json) as NetworkSample);
@@ -26,6 +25,5 @@ export async function processNetReport(ctx: WorkerContext, job: Job<NetReportJob
     ...(schedule ? { courseId: schedule.courseId, schedule: { startTime: schedule.startTime, closeTime: schedule.closeTime } } : {}),
   })) as SystemEvent[];
   await queueSystemEvents(deps, events);
-  await deps.redis.del(key);
-  await deps.redis.zrem(deps.keys.netDue(sid), key);
+  await deps.netSamples.drop(job.data);
 }

@@ -1,8 +1,7 @@
-import type { RedisClient } from '../lib/redis.js';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Principal, SessionLookup } from '../api/auth.js';
 import { sameSecret } from '../api/auth.js';
-import type { Keys } from '../store/keys.js';
+import type { SessionRecords } from '../store/sessions.js';
 
 /** The dashboard's session cookie (HttpOnly, SameSite=Strict). */
 export const SESSION_COOKIE = 'classbell_session';
@@ -49,15 +48,10 @@ const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 /** Dashboard sessions in Redis; also the cookie resolver the /v1 authenticator consults. */
 export class SessionStore implements SessionLookup {
   constructor(
-    private readonly redis: RedisClient,
-    private readonly keys: Keys,
+    private readonly records: SessionRecords,
     private readonly adminToken: string,
     private readonly ttlS = SESSION_TTL_S,
   ) {}
-
-  private key(id: string): string {
-    return `${this.keys.prefix}:sess:${id}`;
-  }
 
   /** Logs in with the admin token or a school API key; undefined when neither checks out. */
   async login(credential: string): Promise<Session | undefined> {
@@ -66,13 +60,13 @@ export class SessionStore implements SessionLookup {
     let principal: SessionPrincipal;
     if (sameSecret(value, this.adminToken)) principal = { kind: 'admin' };
     else {
-      const sid = await this.redis.get(this.keys.schoolApiKey(sha256Hex(value)));
+      const sid = await this.records.sidOfApiKeyHash(sha256Hex(value));
       if (sid === null) return undefined;
-      principal = { kind: 'school', sid: Number(sid) };
+      principal = { kind: 'school', sid };
     }
     const id = randomBytes(32).toString('base64url');
     const stored: StoredSession = { principal, csrf: randomBytes(24).toString('base64url'), credHash: sha256Hex(value), createdAt: Date.now() };
-    await this.redis.set(this.key(id), JSON.stringify(stored), 'EX', this.ttlS);
+    await this.records.save(id, JSON.stringify(stored), this.ttlS);
     return { id, principal, csrf: stored.csrf };
   }
 
@@ -80,11 +74,11 @@ export class SessionStore implements SessionLookup {
   async fromCookieHeader(cookieHeader: string | undefined): Promise<Session | undefined> {
     const id = readCookie(cookieHeader, SESSION_COOKIE);
     if (!id || !SESSION_ID.test(id)) return undefined;
-    const text = await this.redis.get(this.key(id));
+    const text = await this.records.load(id);
     if (!text) return undefined;
     const stored = JSON.parse(text) as StoredSession;
     if (!(await this.credentialStillValid(stored))) {
-      await this.redis.del(this.key(id));
+      await this.records.remove(id);
       return undefined;
     }
     return { id, principal: stored.principal, csrf: stored.csrf };
@@ -92,8 +86,7 @@ export class SessionStore implements SessionLookup {
 
   private async credentialStillValid(stored: StoredSession): Promise<boolean> {
     if (stored.principal.kind === 'admin') return sameSecret(stored.credHash, sha256Hex(this.adminToken));
-    const sid = await this.redis.get(this.keys.schoolApiKey(stored.credHash));
-    return sid !== null && Number(sid) === stored.principal.sid;
+    return (await this.records.sidOfApiKeyHash(stored.credHash)) === stored.principal.sid;
   }
 
   /** SessionLookup for the /v1 authenticator. */
@@ -103,6 +96,6 @@ export class SessionStore implements SessionLookup {
   }
 
   async destroy(id: string): Promise<void> {
-    await this.redis.del(this.key(id));
+    await this.records.remove(id);
   }
 }

@@ -1,4 +1,3 @@
-import type { RedisClient } from '../lib/redis.js';
 import { Router } from 'express';
 import type { Metrics } from '../lib/metrics.js';
 import { sameSecret } from './auth.js';
@@ -8,7 +7,7 @@ import type { AuthFailureLimit } from './auth-failures.js';
  * /healthz (the process runs), /readyz (Redis answers within a second), /metrics (Prometheus;
  * it names the schools with the largest backlogs, so it needs the admin token or METRICS_TOKEN).
  */
-export function healthRouter(redis: RedisClient, metrics: Metrics, tokens: readonly string[], failures: AuthFailureLimit): Router {
+export function healthRouter(redisAnswers: () => Promise<boolean>, metrics: Metrics, tokens: readonly string[], failures: AuthFailureLimit): Router {
   const router = Router();
   router.get('/metrics', async (req, res) => {
     await failures.refuseIfLocked(req.ip);
@@ -28,7 +27,7 @@ export function healthRouter(redis: RedisClient, metrics: Metrics, tokens: reado
   });
   router.get('/readyz', async (_req, res) => {
     const ok = await Promise.race([
-      redis.ping().then((r) => r === 'PONG', () => false),
+      redisAnswers().catch(() => false),
       new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000).unref()),
     ]);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'redis unavailable' });

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import { notFound } from '../lib/errors.js';
-import { scheduleSafely } from '../services/jobs.js';
-export { wakeDrains } from '../services/jobs.js';
+import { scheduleSafely } from '../services/add-jobs.js';
+export { wakeDrains } from '../services/add-jobs.js';
 
 /** Starts a registration test push: the school is pending until its endpoint acknowledges. */
 export async function startVerification(deps: Deps, sid: number): Promise<void> {

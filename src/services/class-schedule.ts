@@ -1,7 +1,7 @@
 import type { Deps } from '../deps.js';
 import { CLASS_OVERTIME_S } from '../domain/wire.js';
 import type { ClassRecord, ScheduleInput } from '../store/classes.js';
-import { scheduleSafely } from './jobs.js';
+import { scheduleSafely } from './add-jobs.js';
 
 /**
  * When the lesson really ended (PROTOCOL.md §1): the scheduled close plus the 20-minute overtime,

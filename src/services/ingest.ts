@@ -7,7 +7,7 @@ import { appServes, type App } from '../store/apps.js';
 import { DeliveryStore } from '../store/deliveries.js';
 import type { OutboxEntry } from '../store/outbox.js';
 import { extendClass } from './class-schedule.js';
-import { scheduleSafely, wakeDrains } from './jobs.js';
+import { scheduleSafely, wakeDrains } from './add-jobs.js';
 
 export interface IngestOutcome {
   accepted: string[];

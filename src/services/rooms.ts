@@ -7,7 +7,7 @@ import { AppError, forbidden, invalidRequest, notFound } from '../lib/errors.js'
 import { appServes, type App } from '../store/apps.js';
 import { emptySnapshot, type HeartbeatChange, type RoomSnapshot } from '../store/rooms.js';
 import { closeClass } from './class-schedule.js';
-import { scheduleSafely } from './jobs.js';
+import { scheduleSafely } from './add-jobs.js';
 import { loginFirst, RoomError } from './rooms-errors.js';
 import { relayRoom } from './rooms-relay.js';
 import { notifyRoomRtm } from './rooms-rtm.js';

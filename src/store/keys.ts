@@ -61,6 +61,12 @@ export class Keys {
   netSamples(sid: number, classId: number, windowStartS: number): string {
     return `${this.tag(sid)}:net:${classId}:${windowStartS}`;
   }
+  /** The window a netSamples key names (the inverse of netSamples), or undefined for another key. */
+  parseNetSamples(key: string): { sid: number; classId: number; windowStartS: number } | undefined {
+    const m = /^(.*):\{s(\d+)\}:net:(\d+):(\d+)$/.exec(key);
+    if (!m || m[1] !== this.prefix) return undefined;
+    return { sid: Number(m[2]), classId: Number(m[3]), windowStartS: Number(m[4]) };
+  }
   /**
    * Schools by the ms of their newest delivery-log entry (a hint for the all-schools log: a
    * school's entries are never newer than its ms here). Written after the per-school scripts.
@@ -82,6 +88,10 @@ export class Keys {
   /** Schools whose delete has begun and not finished, scored by when it began (ms). */
   get schoolsDeleting(): string {
     return `${this.prefix}:schools:deleting`;
+  }
+  /** A dashboard session (JSON, expiring with the session). */
+  session(id: string): string {
+    return `${this.prefix}:sess:${id}`;
   }
   /** School API key hash → sid. */
   schoolApiKey(hash: string): string {

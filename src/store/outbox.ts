@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { nodeOfKey, type RedisClient } from '../lib/redis.js';
-import { readDrainState, type DrainState } from './drain-state.js';
+import { readDrainState, readDrainStates, type DrainState } from './drain-state.js';
 import type { Keys } from './keys.js';
 import { ReplicaWait, type WriteMark } from './replica-wait.js';
 import { runScript } from './scripts.js';
@@ -209,6 +209,11 @@ export class OutboxStore {
   /** The school's drain state (see drain-state.ts). */
   drainState(sid: number): Promise<DrainState> {
     return readDrainState(this.redis, this.keys, sid);
+  }
+
+  /** The drain states of many schools (one round trip on a single Redis). */
+  drainStates(sids: readonly number[]): Promise<DrainState[]> {
+    return readDrainStates(this.redis, this.keys, sids);
   }
 
   /** Ends a slice with work left; returns the epoch of the follow-up job, or null if ownership was lost. */

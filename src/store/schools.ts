@@ -94,6 +94,11 @@ export class SchoolStore {
     return { school, secret, apiKey };
   }
 
+  /** Every registered school's sid, in order. */
+  async sids(): Promise<number[]> {
+    return (await this.redis.zrange(this.keys.schools, 0, -1)).map(Number);
+  }
+
   async get(sid: number): Promise<SchoolWithSecret | undefined> {
     return parse(await this.redis.hgetall(this.keys.school(sid)));
   }
