@@ -19,7 +19,10 @@ const PER_SCHOOL = 250;
 const TOTAL = SCHOOLS * PER_SCHOOL; // 5,000
 const WORKERS = 2;
 const KILL_EVERY_MS = 2000;
+/** Kills of a worker that was draining schools, at least (the p99 is taken over these). */
 const MIN_KILLS = 20;
+/** A freshly started worker may hold no drain yet when its turn comes: kill at most this often. */
+const MAX_KILLS = 45;
 /** Each acknowledgement takes this long, so every school keeps a backlog through the kills. */
 const RECEIVER_DELAY_MS = 100;
 /** The promise: a killed worker's schools are pushed again within this (p99). */
@@ -121,7 +124,7 @@ describe('chaos: worker processes SIGKILLed every 2 s, at the default settings',
     const kills: Kill[] = [];
     let maxWorkerRssMb = 0;
     const sids = schools.map((s) => s.sid);
-    while (kills.length < MIN_KILLS) {
+    while (kills.filter((k) => k.sids.length > 0).length < MIN_KILLS && kills.length < MAX_KILLS) {
       await sleep(KILL_EVERY_MS);
       for (const w of workers) maxWorkerRssMb = Math.max(maxWorkerRssMb, memoryOf(w.pid)?.peakMb ?? 0);
       const victim = workers.shift()!;
@@ -199,12 +202,11 @@ describe('chaos: worker processes SIGKILLed every 2 s, at the default settings',
 
     const duplicates = pushes - TOTAL;
     expect(duplicates).toBe(retriesAfterFailure + redeliveriesAfterAck);
-    expect(kills).toHaveLength(MIN_KILLS);
-    expect(perKill.length).toBeGreaterThanOrEqual(MIN_KILLS / 2);
+    expect(perKill.length).toBeGreaterThanOrEqual(MIN_KILLS);
     const sortedKills = [...perKill].sort((a, b) => a - b);
     console.log(
       `chaos worker-crashes (defaults): ${TOTAL} events, ${SCHOOLS} schools, ${WORKERS} worker processes, ${kills.length} SIGKILLs every ${KILL_EVERY_MS / 1000} s ` +
-      `(${deliveredAtKillStop} delivered when the kills stopped); takeover per kill (${perKill.length} kills that held schools): ${summary(perKill)}; ` +
+      `(${deliveredAtKillStop} delivered when the kills stopped); takeover per kill (${perKill.length} kills of a worker that held schools): ${summary(perKill)}; ` +
       `per school (${perSchool.length}): ${summary(perSchool)}; ${finishedBeforeTakeover} schools had nothing left; ` +
       `${pushes} pushes, ${duplicates} duplicates (${redeliveriesAfterAck} redeliveries of an acknowledged event after a crash, ${retriesAfterFailure} retries after an HTTP 500), ` +
       `0 order violations; worker spawn to first push ${spawnToFirstPushMs} ms; max worker RSS ${maxWorkerRssMb.toFixed(0)} MB; wall time ${(wallMs / 1000).toFixed(1)} s`,
