@@ -13,9 +13,24 @@ const PAGE = `<!doctype html>
 <script src="/docs/init.js"></script></body></html>`;
 const INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', deepLinking: true });`;
 
+/**
+ * Swagger UI loads only its own files and talks only to this origin; it may not be framed
+ * (clickjacking).
+ */
+const DOCS_CSP = [
+  "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self' data:",
+  "connect-src 'self'", "frame-ancestors 'none'", "base-uri 'none'", "form-action 'none'",
+].join('; ');
+
 /** GET /openapi.json (built once) and Swagger UI at /docs (served from swagger-ui-dist, offline). */
 export function docsRouter(extra: RouteDocs[] = []): Router {
   const router = Router();
+  router.use('/docs', (_req, res, next) => {
+    res.setHeader('content-security-policy', DOCS_CSP);
+    res.setHeader('x-frame-options', 'DENY');
+    res.setHeader('x-content-type-options', 'nosniff');
+    next();
+  });
   let document: unknown;
   router.get('/openapi.json', (_req, res) => {
     document ??= buildOpenApiDocument(extra);

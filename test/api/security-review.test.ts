@@ -49,6 +49,15 @@ describe('security review (issue 17)', () => {
     expect(roomCall.body.code).toBe(10005);
   });
 
+  it('point 9: /docs and its files carry a CSP and may not be framed', async () => {
+    for (const path of ['/docs', '/docs/init.js', '/docs/assets/swagger-ui.css']) {
+      const res = await request(h.app).get(path).expect(200);
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+    }
+  });
+
   it('point 8: a school reads its schedule but may not write or close it; its app may', async () => {
     const { auth } = await createApp(h.app, [1702]);
     const key = { Authorization: `Bearer ${(await createSchool(h.app, 1703, 'http://127.0.0.1:9/c')).apiKey}` };
