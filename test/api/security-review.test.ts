@@ -49,6 +49,16 @@ describe('security review (issue 17)', () => {
     expect(roomCall.body.code).toBe(10005);
   });
 
+  it('point 9: a client may not choose an id shaped like an assigned one (ev_<sid>_…); assigned ids are found by the admin', async () => {
+    const { auth } = await createApp(h.app, [1701, 1702]);
+    const spoof = await request(h.app).post('/v1/events').set(auth).send(handsUp(1701, 1, { id: 'ev_1702_abc123' })).expect(400);
+    expect(spoof.body.error.details[0].path).toBe('id');
+    await request(h.app).post('/v1/events').set(auth).send(handsUp(1701, 1, { id: 'ev-1702-mine' })).expect(202);
+    const accepted = (await request(h.app).post('/v1/events').set(auth).send(handsUp(1701, 2)).expect(202)).body.accepted as string[];
+    const found = await request(h.app).get(`/v1/events/${accepted[0]}`).set(admin).expect(200);
+    expect(found.body.sid).toBe(1701);
+  });
+
   it('point 9: /docs and its files carry a CSP and may not be framed', async () => {
     for (const path of ['/docs', '/docs/init.js', '/docs/assets/swagger-ui.css']) {
       const res = await request(h.app).get(path).expect(200);
