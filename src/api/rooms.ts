@@ -8,6 +8,7 @@ import {
 import { AppError, forbidden } from '../lib/errors.js';
 import { actAs, enterRoom, finishEndedRoom, readAs } from '../services/rooms.js';
 import { noRoom } from '../services/rooms-errors.js';
+import { claimUserIdentity } from '../services/user-identity.js';
 import { requireApp, type Authenticator } from './auth.js';
 import { jsonBody, roomCredentialsFirst } from './body.js';
 import { streamRoomEvents } from './rooms-sse.js';
@@ -60,7 +61,9 @@ export function roomsRouter(deps: Deps, auth: Authenticator): Router {
     const { appId } = parse(appParams, req.params, 'params');
     const app = requireApp(res);
     if (app.appId !== appId) throw forbidden('these credentials belong to another app');
-    ok(res, await enterRoom(deps, app, parse(entrySchema, req.body)));
+    const input = parse(entrySchema, req.body);
+    await claimUserIdentity(deps, app.appId, input.userUuid);
+    ok(res, await enterRoom(deps, app, input));
   });
 
   /** Runs a decision as the caller and answers the room after it. */

@@ -1,3 +1,4 @@
+import { ASSIGNED_ID_PREFIX } from '../domain/event-schemas/common.js';
 import { readEach, type RedisClient } from '../lib/redis.js';
 import type { Attempt } from './outbox.js';
 import type { Keys } from './keys.js';
@@ -47,8 +48,6 @@ export interface SchoolStats {
 }
 
 const FIELDS = ['app', 'st', 'ev', 'att', 'n', 'at', 'dAt'] as const;
-/** Assigned ids carry their sid, so they need no index: ev_<sid>_<time><random>. */
-const ASSIGNED_ID = /^ev_(\d+)_[0-9a-z]+$/;
 const iso = (ms: string | null | undefined) => (ms ? new Date(Number(ms)).toISOString() : null);
 
 function toStored(id: string, sid: number, v: (string | null)[]): StoredEvent | undefined {
@@ -132,7 +131,7 @@ export class DeliveryStore {
    * sid first, is returned: pass `sid` to pick another).
    */
   async getEvent(id: string, sid?: number): Promise<StoredEvent | undefined> {
-    const assigned = ASSIGNED_ID.exec(id);
+    const assigned = ASSIGNED_ID_PREFIX.exec(id);
     let candidates: number[];
     if (sid !== undefined) candidates = [sid];
     else if (assigned) candidates = [Number(assigned[1])];

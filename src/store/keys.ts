@@ -195,6 +195,10 @@ export class Keys {
   roomUids(appId: string): string {
     return `${this.prefix}:room-uid:${appId}`;
   }
+  /** userUuid → the one app whose users it names (RTM/ZEGO identities are shared by every app). */
+  userOwner(userUuid: string): string {
+    return `${this.prefix}:user-owner:${userUuid}`;
+  }
   get roomUidSeq(): string {
     return `${this.prefix}:room-uid-seq`;
   }

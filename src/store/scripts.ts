@@ -16,6 +16,7 @@ export const SCRIPT_FILES = {
   createSchool: 'create-school-2.lua',
   settleSummary: 'settle-summary-2.lua',
   rateLimit: 'rate-limit-1.lua',
+  claimUser: 'claim-user-1.lua',
   roomLoad: 'room-load-4.lua',
   roomCommit: 'room-commit-8.lua',
   roomDestroy: 'room-destroy-7.lua',

@@ -8,7 +8,7 @@ describe('security review (issue 17)', () => {
   let h: Harness;
   const lines: string[] = [];
   beforeAll(async () => {
-    h = await createHarness('secreview', { workers: false, env: { INGEST_RATE_LIMIT_PER_S: '10' }, logger: memoryLogger('info', lines) });
+    h = await createHarness('secreview', { workers: false, env: { INGEST_RATE_LIMIT_PER_S: '10', AGORA_APP_ID: 'c'.repeat(32), AGORA_APP_CERTIFICATE: 'd'.repeat(32) }, logger: memoryLogger('info', lines) });
     await createSchool(h.app, 1701, 'http://127.0.0.1:9/a');
     await createSchool(h.app, 1702, 'http://127.0.0.1:9/b');
   });
@@ -47,6 +47,44 @@ describe('security review (issue 17)', () => {
     expect(entry.body.code).toBe(401);
     const roomCall = await request(h.app).post(`/conf/v1/apps/${'a'.repeat(32)}/room/${'b'.repeat(16)}/chat`).set('content-type', 'application/json').send('{').expect(401);
     expect(roomCall.body.code).toBe(10005);
+  });
+
+  it('point 9: a client may not choose an id shaped like an assigned one (ev_<sid>_…); assigned ids are found by the admin', async () => {
+    const { auth } = await createApp(h.app, [1701, 1702]);
+    const spoof = await request(h.app).post('/v1/events').set(auth).send(handsUp(1701, 1, { id: 'ev_1702_abc123' })).expect(400);
+    expect(spoof.body.error.details[0].path).toBe('id');
+    await request(h.app).post('/v1/events').set(auth).send(handsUp(1701, 1, { id: 'ev-1702-mine' })).expect(202);
+    const accepted = (await request(h.app).post('/v1/events').set(auth).send(handsUp(1701, 2)).expect(202)).body.accepted as string[];
+    const found = await request(h.app).get(`/v1/events/${accepted[0]}`).set(admin).expect(200);
+    expect(found.body.sid).toBe(1701);
+  });
+
+  it('point 9: /docs and its files carry a CSP and may not be framed', async () => {
+    for (const path of ['/docs', '/docs/init.js', '/docs/assets/swagger-ui.css']) {
+      const res = await request(h.app).get(path).expect(200);
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+    }
+  });
+
+  it('point 3: a user identity belongs to one app: another app gets no RTM token for it, and no seat as it', async () => {
+    const a = await createApp(h.app, [1701]);
+    const b = await createApp(h.app, [1702]);
+    const entry = (auth: { Authorization: string }, appId: string, userUuid: string) => request(h.app).post(`/conf/v1/apps/${appId}/room/entry`).set(auth)
+      .send({ roomName: 'Maths', roomUuid: `room-${appId.slice(0, 6)}`, userName: 'T', userUuid, role: 'host', sid: appId === a.appId ? 1701 : 1702, classId: 17 });
+    const hostOfB = (await entry(b.auth, b.appId, 'host-of-b').expect(200)).body.data as { roomId: string; userToken: string };
+    const info = (await request(h.app).get(`/conf/v1/apps/${b.appId}/room/${hostOfB.roomId}`).set('token', hostOfB.userToken).expect(200)).body.data;
+    expect(info.user.rtmToken).toEqual(expect.any(String));
+    // A cannot mint B's host's RTM login, nor take the identity through a room of its own.
+    await request(h.app).post('/v1/tokens/rtm').set(a.auth).send({ userUuid: 'host-of-b' }).expect(403);
+    await entry(a.auth, a.appId, 'host-of-b').expect(403);
+    // The first app to ask for an identity keeps it; its own requests go on working.
+    await request(h.app).post('/v1/tokens/rtm').set(a.auth).send({ userUuid: 'flex-user-of-a' }).expect(200);
+    await request(h.app).post('/v1/tokens/rtm').set(b.auth).send({ userUuid: 'flex-user-of-a' }).expect(403);
+    await entry(b.auth, b.appId, 'flex-user-of-a').expect(403);
+    await request(h.app).post('/v1/tokens/rtm').set(a.auth).send({ userUuid: 'flex-user-of-a' }).expect(200);
+    await request(h.app).post('/v1/tokens/rtm').set(b.auth).send({ userUuid: 'host-of-b' }).expect(200);
   });
 
   it('point 8: a school reads its schedule but may not write or close it; its app may', async () => {

@@ -304,4 +304,20 @@ describe('dashboard sessions over HTTP', () => {
     });
     expect(offsite.headers.get('location')).toBe('/admin');
   });
+
+  it('renders Swagger UI at /docs under its CSP, which forbids framing (issue 17, point 9)', async () => {
+    const violations: string[] = [];
+    const onConsole = (m: { text(): string }) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+    };
+    page.on('console', onConsole);
+    const res = await page.goto(`${base}/docs`);
+    expect(res?.headers()['x-frame-options']).toBe('DENY');
+    expect(res?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(res?.headers()['content-security-policy']).toContain("script-src 'self'");
+    await page.locator('.swagger-ui .info .title').waitFor();
+    await page.locator('.opblock').first().waitFor();
+    page.off('console', onConsole);
+    expect(violations).toEqual([]);
+  });
 });

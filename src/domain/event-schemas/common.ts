@@ -76,12 +76,19 @@ export function jsonData(description: string, maxBytes: number | null = MAX_DATA
     .describe(description);
 }
 
+/**
+ * Ids classbell assigns (ev_<sid>_…, also a room's events) name their school, so look-ups by id go
+ * straight to it; a client may not choose an id of that shape (another school's would mislead them).
+ */
+export const ASSIGNED_ID_PREFIX = /^ev_(\d+)_/;
+
 const commonShape = {
   id: z
     .string()
     .regex(/^[A-Za-z0-9_.:-]{1,128}$/, {
       error: 'must be 1 to 128 characters of A-Z a-z 0-9 _ . : -',
     })
+    .refine((id) => !ASSIGNED_ID_PREFIX.test(id), { error: 'ids starting ev_<digits>_ are reserved for the ids classbell assigns' })
     .optional()
     .describe('Idempotency key; an id already accepted from this app is reported as a duplicate'),
   sid: positiveId()

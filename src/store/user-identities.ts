@@ -1,0 +1,22 @@
+import type { Redis } from 'ioredis';
+import type { Keys } from './keys.js';
+import { runScript } from './scripts.js';
+
+/** A claim lasts this long after its last use (room entry or token): past it, the identity is free again. */
+export const USER_CLAIM_TTL_S = 30 * 86_400;
+
+/**
+ * Which app a user identity belongs to. Every app shares classbell's Agora (and ZEGO) project, so
+ * a token for a userUuid is a login as that user in every app's rooms: one app per identity.
+ */
+export class UserIdentities {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  /** Claims the identity for the app (or refreshes its claim); false when another app holds it. */
+  async claim(appId: string, userUuid: string): Promise<boolean> {
+    return (await runScript(this.redis, 'claimUser', [this.keys.userOwner(userUuid)], [appId, USER_CLAIM_TTL_S])) === 1;
+  }
+}
