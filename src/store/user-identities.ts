@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../lib/redis.js';
 import type { Keys } from './keys.js';
 import { runScript } from './scripts.js';
 
@@ -11,7 +11,7 @@ export const USER_CLAIM_TTL_S = 30 * 86_400;
  */
 export class UserIdentities {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 
