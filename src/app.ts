@@ -12,6 +12,8 @@ import { eventsRouter } from './api/events.js';
 import { healthRouter } from './api/health.js';
 import { roomsRouter } from './api/rooms.js';
 import { roomDocs } from './api/rooms-docs.js';
+import { scenarioDocs } from './api/scenario/docs.js';
+import { scenarioRouter } from './api/scenario/index.js';
 import { schoolsRouter } from './api/schools.js';
 import { tokensRouter } from './api/tokens.js';
 import { metricsTokens } from './config.js';
@@ -27,7 +29,7 @@ export function buildApp(deps: Deps): Express {
   app.set('query parser', 'simple');
   app.use(requestId);
   app.use(healthRouter(deps.redis, deps.metrics, metricsTokens(deps.config)));
-  app.use(docsRouter([roomDocs]));
+  app.use(docsRouter([roomDocs, scenarioDocs]));
   app.use(express.json({ limit: '1mb', strict: true }));
   const sessions = new SessionStore(deps.redis, deps.keys, deps.config.adminToken);
   const auth = createAuthenticator(deps.config.adminToken, deps.apps, deps.schools, undefined, sessions, {
@@ -46,6 +48,7 @@ export function buildApp(deps: Deps): Express {
   app.use('/v1', v1);
   app.use('/admin', adminRouter(deps, sessions));
   app.use('/conf/v1/apps/:appId', roomsRouter(deps, auth));
+  app.use('/scenario/meeting', scenarioRouter(deps, auth));
   app.use((req, _res, next) => next(new AppError('not_found', 404, `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(deps.logger));
   return app;

@@ -45,6 +45,11 @@ const envSchema = z
     AGORA_APP_CERTIFICATE: z.string().regex(/^[0-9a-fA-F]{32}$/, 'expected 32 hex characters').optional(),
     ZEGO_APP_ID: int(1, 2 ** 32 - 1).optional(),
     ZEGO_SERVER_SECRET: z.string().length(32, 'must be exactly 32 characters').optional(),
+    WHITEBOARD_APP_ID: z.string().min(1).max(128).optional(),
+    WHITEBOARD_AK: z.string().min(1).max(256).optional(),
+    WHITEBOARD_SK: z.string().min(1).max(256).optional(),
+    WHITEBOARD_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+    WHITEBOARD_REGION: z.enum(['us-sv', 'sg', 'in-mum', 'eu', 'cn-hz']).default('us-sv'),
     // classbell's own settings (not in the contract, documented in the README)
     KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('cb'),
     WORKER_CONCURRENCY: int(1, 10_000).default(200),
@@ -81,6 +86,8 @@ function crossProblems(env: Record<string, string | undefined>): string[] {
   if (Boolean(env.ZEGO_APP_ID) !== Boolean(env.ZEGO_SERVER_SECRET)) {
     problems.push('ZEGO_SERVER_SECRET: ZEGO_APP_ID and ZEGO_SERVER_SECRET go together');
   }
+  const whiteboard = ['WHITEBOARD_APP_ID', 'WHITEBOARD_AK', 'WHITEBOARD_SK', 'WHITEBOARD_API_URL'];
+  if (whiteboard.some((k) => env[k]) && !whiteboard.every((k) => env[k])) problems.push(`${whiteboard.join(', ')}: set all four or none`);
   for (const size of ['SMALL', 'LARGE']) {
     const capacity = Number(env[`ROOM_${size}_CAPACITY`] ?? (size === 'SMALL' ? 10 : 50));
     const seats = Number(env[`ROOM_${size}_STAGE_SEATS`] ?? (size === 'SMALL' ? 4 : 1));
@@ -112,6 +119,8 @@ export interface Config {
   logLevel: string;
   agora: { appId: string; appCertificate: string } | undefined;
   zego: { appId: number; serverSecret: string } | undefined;
+  /** Agora Interactive Whiteboard (Netless): the REST API and the keys its tokens are signed with. */
+  whiteboard: { appId: string; ak: string; sk: string; apiUrl: string; region: string } | undefined;
   keyPrefix: string;
   workerConcurrency: number;
   drainBatch: number;
@@ -191,6 +200,8 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     logLevel: e.LOG_LEVEL,
     agora: e.AGORA_APP_ID && e.AGORA_APP_CERTIFICATE ? { appId: e.AGORA_APP_ID, appCertificate: e.AGORA_APP_CERTIFICATE } : undefined,
     zego: e.ZEGO_APP_ID && e.ZEGO_SERVER_SECRET ? { appId: e.ZEGO_APP_ID, serverSecret: e.ZEGO_SERVER_SECRET } : undefined,
+    whiteboard: e.WHITEBOARD_APP_ID && e.WHITEBOARD_AK && e.WHITEBOARD_SK && e.WHITEBOARD_API_URL
+      ? { appId: e.WHITEBOARD_APP_ID, ak: e.WHITEBOARD_AK, sk: e.WHITEBOARD_SK, apiUrl: e.WHITEBOARD_API_URL, region: e.WHITEBOARD_REGION } : undefined,
     keyPrefix: e.KEY_PREFIX,
     workerConcurrency: e.WORKER_CONCURRENCY,
     drainBatch: e.DRAIN_BATCH,

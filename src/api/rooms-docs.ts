@@ -1,6 +1,6 @@
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { chatSchema, entrySchema, hostSchema, kickSchema, roomChangeSchema, userChangeSchema } from './rooms.js';
+import { chatSchema, entrySchema, hostSchema, kickSchema, roomChangeSchema, userChangeSchema } from './room-schemas.js';
 import { rtmTokenSchema } from './tokens.js';
 
 const envelope = z.object({ code: z.number().int().describe('0 success; GoClass code 10001–10010; else the HTTP status'), msg: z.string(), data: z.unknown() });

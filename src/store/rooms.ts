@@ -282,6 +282,15 @@ export class RoomStore {
     return doc ? (JSON.parse(doc) as RoomDoc) : undefined;
   }
 
+  /**
+   * The whiteboard room of a room: records `created` unless one is recorded already, and returns the
+   * recorded uuid ('' none; undefined when the room does not exist).
+   */
+  async boardId(roomId: string, created = ''): Promise<string | undefined> {
+    const reply = (await runScript(this.redis, 'roomBoard', [this.keys.room(roomId)], [created])) as string | null;
+    return reply ?? undefined;
+  }
+
   /** The uid of a user of an app: stable, assigned from one counter on first use. */
   async assignedUid(appId: string, userUuid: string, firstUid: number): Promise<number> {
     const key = this.keys.roomUids(appId);

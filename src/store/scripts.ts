@@ -21,6 +21,7 @@ export const SCRIPT_FILES = {
   roomDestroy: 'room-destroy-7.lua',
   roomRelayRelease: 'room-relay-release-2.lua',
   roomIndexSwap: 'room-index-swap-1.lua',
+  roomBoard: 'room-board-1.lua',
   hmgetMany: 'hmget-many-0.lua',
 } as const;
 

@@ -118,7 +118,8 @@ describe('rooms: entry, identity, limits and controls', () => {
     const small = await enter({ roomUuid: room(), userUuid: 'av1' });
     await post(`/room/${small.data.roomId}/user/${small.data.userId}`, small.data.userToken, { enableAudio: true, enableVideo: true }).expect(200);
     const large = await enter({ roomUuid: room(), userUuid: 'av2', classType: 'large' });
-    const res = await post(`/room/${large.data.roomId}/user/${large.data.userId}`, large.data.userToken, { enableVideo: true }).expect(403);
+    // Video is on by default (API.md); turning it off is a change a large-class participant may not make.
+    const res = await post(`/room/${large.data.roomId}/user/${large.data.userId}`, large.data.userToken, { enableVideo: false }).expect(403);
     expect(res.body.code).toBe(10003);
     await post(`/room/${large.data.roomId}/user/${large.data.userId}`, large.data.userToken, { handsUp: true }).expect(200);
   });

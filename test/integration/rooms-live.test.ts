@@ -140,7 +140,7 @@ describe('rooms: live notifications and classroom events', () => {
     await request(h.app).put(`/v1/schools/${sid}/classes/${classId}`).set(auth).send({ courseId: 99, startTime: startS, closeTime: startS + 3600 }).expect(200);
     const before = receiver.events().length;
     const host = await enter(h.app, { roomUuid: 'live-3', userUuid: 'teach', role: 'host', uid: 5001, classId });
-    const s = await enter(serverB, { roomUuid: 'live-3', userUuid: 'kid', uid: 5002, classId });
+    const s = await enter(serverB, { roomUuid: 'live-3', userUuid: 'kid', uid: 5002, classId, enableAudio: 0, enableVideo: 0 });
     const other = await enter(h.app, { roomUuid: 'live-3', userUuid: 'kid2', uid: 5003 });
     const as = (token: string) => ({ token });
     const user = (id: number) => `${base()}/room/${host.roomId}/user/${id}`;

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { eventFieldsOf, roomClassEvents, roomEventId } from '../../src/domain/room-events.js';
 import {
-  decideChat, decideEnd, decideEntry, decideExit, decideKick, decidePassHost, decideReward, decideRoomUpdate, decideUserUpdate,
-  type EntryInput, type Member, type RoomDoc, type UserChanges,
+  decideChat, decideEnd, decideEntry, decideExit, decideKick, decidePassHost, decideReward,
+  type EntryInput, type Member, type RoomDoc,
 } from '../../src/domain/room-rules.js';
+import { decideRoomUpdate, decideUserUpdate, type UserChanges } from '../../src/domain/room-updates.js';
 
 const room = (over: Partial<RoomDoc> = {}): RoomDoc => ({
   roomId: 'abcdef0123456789', appId: 'a'.repeat(32), roomUuid: 'r1', roomName: 'Maths', channelName: 'abcdef0123456789', passwordHash: '',
@@ -95,8 +96,8 @@ describe('decideUserUpdate', () => {
 
 describe('host-only and other decisions', () => {
   const cases: { name: string; run: () => ReturnType<typeof decideExit>; code: number }[] = [
-    { name: 'mute all by audience', run: () => decideRoomUpdate(room(), member(2), { muteAllAudio: true }), code: 10010 },
-    { name: 'mute all by host', run: () => decideRoomUpdate(room(), host(), { muteAllAudio: true }), code: 0 },
+    { name: 'mute all by audience', run: () => decideRoomUpdate(room(), member(2), { muteAllAudio: 2 }), code: 10010 },
+    { name: 'mute all by host', run: () => decideRoomUpdate(room(), host(), { muteAllAudio: 2 }), code: 0 },
     { name: 'kick by audience', run: () => decideKick(room(), member(2), member(3), 10, 0), code: 10010 },
     { name: 'kick self', run: () => decideKick(room(), host(), host(), 10, 0), code: 10003 },
     { name: 'kick someone offline', run: () => decideKick(room(), host(), member(3, { online: false }), 10, 0), code: 10004 },
