@@ -25,9 +25,9 @@ export interface MeetingRoom {
 }
 
 /** A harness with one app, for the clients' paths (default settings unless `env`). */
-export async function meetingHarness(name: string, env: Record<string, string> = {}): Promise<MeetingRoom> {
-  const h = await createHarness(name, { workers: false, env });
-  const { appId, auth } = await createApp(h.app);
+export async function meetingHarness(name: string, env: Record<string, string> = {}, options: { workers?: boolean; sids?: number[] } = {}): Promise<MeetingRoom> {
+  const h = await createHarness(name, { workers: options.workers ?? false, env });
+  const { appId, auth } = await createApp(h.app, options.sids ?? '*');
   return { h, appId, auth, base: `/scenario/meeting/apps/${appId}/v1/room` };
 }
 
