@@ -110,6 +110,7 @@ export async function shareScreen(deps: Deps, call: RoomCall, userId: number | u
 
 /** Raise a hand: `invite` (the host to userId) or `apply` (the caller to userId, the host). */
 export async function handRequest(deps: Deps, call: RoomCall, kind: 'invite' | 'apply', userId: number, request: HandRequest): Promise<void> {
+  if (request.type === 3 && request.action === 1 && !deps.config.whiteboard) throw boardOff();
   await actIn(deps, call, [userId], ({ room, actor, snap }) => {
     const other = userId === actor.userId ? actor : snap.members.get(userId);
     return kind === 'invite' ? decideInvite(room, actor, other, request) : decideApply(room, actor, other, request);

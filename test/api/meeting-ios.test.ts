@@ -94,6 +94,8 @@ describe('the iOS client (URL.h, HttpManager.m) against /scenario/meeting', () =
     await refused(m, 'post', `/${host.roomId}/user/${o.id}/board`, host.userToken, { state: 1 }, 10011);
     const white = await call(m, 'get', `/${host.roomId}/board`, host.userToken, undefined, z.object({ boardId: str.nullable(), boardToken: str.nullable() }));
     expect(white.boardId).toBeNull();
+    await refused(m, 'post', `/${host.roomId}/user/${o.id}/host/invite`, host.userToken, { type: 3, action: 1 }, 10011);
+    await refused(m, 'get', `/${host.roomId}/record/rec-1`, host.userToken, undefined, 501); // getReplayInfo: no recording
   });
 
   it('changeHost (no params) and leftRoom (…/user/:userId/exit)', async () => {

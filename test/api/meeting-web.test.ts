@@ -91,6 +91,8 @@ describe('the Web client (meeting-api.ts) against /scenario/meeting', () => {
     const i18n = await request(m.h.app).get('/scenario/meeting/v1/multi/language').expect(200);
     expect(i18n.body).toMatchObject({ code: 0, data: {} });
     await refused(m, 'post', `/${host.roomId}/record/start`, host.userToken, {}, 501);
+    await refused(m, 'post', `/${host.roomId}/record/rec-1/stop`, host.userToken, undefined, 501);
+    await refused(m, 'get', `/${host.roomId}/records`, host.userToken, undefined, 501);
     await call(m, 'post', `/${host.roomId}/user/${guestId}/host`, host.userToken, {}, anything);
     expect((await call(m, 'get', `/${host.roomId}`, guest.userToken, undefined, roomInfo)).user.role).toBe(1);
   });

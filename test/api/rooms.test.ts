@@ -58,6 +58,21 @@ describe('rooms: entry, identity, limits and controls', () => {
     await request(h.app).post(`${base()}/room/entry`).set({ Authorization: 'Basic eDp5' }).send({}).expect(401);
   });
 
+  it('reads flags as 1/0, "1"/"0" or booleans, as the Agora Meeting clients send them (API.md)', async () => {
+    const roomUuid = room();
+    const ints = await enter({ roomUuid, userUuid: 'f1', enableVideo: 1, enableAudio: 0 });
+    const strs = await enter({ roomUuid, userUuid: 'f2', enableVideo: '0', enableAudio: '1' });
+    const absent = await enter({ roomUuid, userUuid: 'f3' });
+    const users = (await request(h.app).get(`${base()}/room/${ints.data.roomId}/users`).set('token', ints.data.userToken).expect(200)).body.data.list as { userId: number; enableVideo: boolean; enableAudio: boolean }[];
+    const flags = (id: number) => users.find((u) => u.userId === id);
+    expect(flags(ints.data.userId)).toMatchObject({ enableVideo: true, enableAudio: false });
+    expect(flags(strs.data.userId)).toMatchObject({ enableVideo: false, enableAudio: true });
+    expect(flags(absent.data.userId)).toMatchObject({ enableVideo: true, enableAudio: true }); // absent: on
+    await post(`/room/${ints.data.roomId}/user/${ints.data.userId}`, ints.data.userToken, { enableAudio: 1 }).expect(200);
+    const bad = await post(`/room/${ints.data.roomId}/user/${ints.data.userId}`, ints.data.userToken, { enableAudio: 3 }).expect(400);
+    expect(bad.body.data.details).toEqual([{ path: 'enableAudio', message: 'expected 1 or 0 (or true/false)' }]);
+  });
+
   it('checks the password', async () => {
     const roomUuid = room();
     await enter({ roomUuid, userUuid: 'p1', password: 'secret' });
