@@ -101,6 +101,8 @@ export interface Member {
   invited?: HandModule[];
   /** Pending requests of this user to the host, by module. */
   applied?: HandModule[];
+  /** false: this session sends no heartbeats (the Agora Meeting clients), so the sweep leaves it alone. */
+  heartbeats?: boolean;
 }
 
 /** The modules of a raise-hand request (the clients' `type`): 1 audio, 2 video, 3 board. */
@@ -195,6 +197,8 @@ export interface EntryInput {
   session: string;
   /** Without `role`, the first user of a room that never had a host becomes it (the Agora Meeting clients send no role). */
   hostIfNone?: boolean;
+  /** false: the session sends no heartbeats (see Member.heartbeats). */
+  heartbeats?: boolean;
 }
 
 export interface EntrySnapshot {
@@ -245,7 +249,7 @@ export function decideEntry(s: EntrySnapshot, input: EntryInput): Decision {
     };
   }
   let member: Member = {
-    ...base, userName: input.userName, uid: input.uid, role, online: true, tokenHash: input.tokenHash, session: input.session,
+    ...base, userName: input.userName, uid: input.uid, role, online: true, tokenHash: input.tokenHash, session: input.session, heartbeats: input.heartbeats ?? true,
     enableAudio: existing && wasOnline ? base.enableAudio : (input.enableAudio ?? base.enableAudio),
     enableVideo: existing && wasOnline ? base.enableVideo : (input.enableVideo ?? base.enableVideo),
   };

@@ -34,6 +34,8 @@ export interface EntryRequest {
   sid?: number | undefined;
   classId?: number | undefined;
   hostIfNone?: boolean;
+  /** false: the session sends no heartbeats (the Agora Meeting clients). */
+  heartbeats?: boolean;
 }
 
 /** The school and class a room reports to: `sid` (or the app's only school) and `classId`. */
@@ -66,8 +68,9 @@ function heartbeatChanges(snap: RoomSnapshot, plan: Plan): Map<number, Heartbeat
   const changes = new Map<number, HeartbeatChange>();
   for (const m of plan.members) {
     const before = snap.members.get(m.userId) ?? (snap.byUuid?.userId === m.userId ? snap.byUuid : undefined) ?? (snap.host?.userId === m.userId ? snap.host : undefined);
-    if (m.online && (!before?.online || before.session !== m.session)) changes.set(m.userId, 'add');
-    else if (!m.online && before?.online) changes.set(m.userId, 'remove');
+    const newSession = m.online && (!before?.online || before.session !== m.session);
+    if (newSession && m.heartbeats !== false) changes.set(m.userId, 'add');
+    else if ((!m.online || newSession) && before?.online) changes.set(m.userId, 'remove');
   }
   return changes;
 }
@@ -132,7 +135,7 @@ export async function enterRoom(deps: Deps, app: App, input: EntryRequest): Prom
     if (room.sid === null && link) room = { ...room, sid: link.sid, classId: link.classId };
     const entry: EntryInput = {
       userUuid: input.userUuid, userName: input.userName, uid, role: input.role, passwordHash: input.password ? sha256(input.password) : '',
-      enableAudio: input.enableAudio, enableVideo: input.enableVideo, tokenHash: '', session, hostIfNone: input.hostIfNone ?? false,
+      enableAudio: input.enableAudio, enableVideo: input.enableVideo, tokenHash: '', session, hostIfNone: input.hostIfNone ?? false, heartbeats: input.heartbeats ?? true,
     };
     const decision = decideEntry({ room, existing: snap.byUuid, host: snap.host, banUntilMs: snap.banUntilMs, nowMs }, entry);
     if (!decision.ok) throw new RoomError(decision.code, decision.msg);

@@ -123,7 +123,7 @@ export class RoomStore {
     if (userIds.length === 0) return;
     await this.redis.zrem(this.keys.roomHeartbeats, ...userIds.map((id) => `${roomId}/${id}`));
     const records = await this.redis.hmget(this.keys.roomUsers(roomId), ...userIds.map(String));
-    const back = records.map((r) => parseMember(r ?? '')).filter((m): m is Member => m?.online === true);
+    const back = records.map((r) => parseMember(r ?? '')).filter((m): m is Member => m?.online === true && m.heartbeats !== false);
     if (back.length > 0) await this.redis.zadd(this.keys.roomHeartbeats, 'NX', ...back.flatMap((m) => [nowMs, `${roomId}/${m.userId}`]));
   }
 

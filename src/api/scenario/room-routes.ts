@@ -25,7 +25,8 @@ export function scenarioEntryRoute(deps: Deps, auth: Authenticator): Router {
   router.post('/entry', (req, res, next) => auth.middleware(req, res, next), async (req, res) => {
     const app = appOf(req, res);
     // The clients send no role: the room's first user hosts it, as in Agora Meeting.
-    const entered = await enterRoom(deps, app, { ...parse(entrySchema, req.body), hostIfNone: true });
+    // They send no heartbeats either (the seed service follows their RTM presence): no sweep for them.
+    const entered = await enterRoom(deps, app, { ...parse(entrySchema, req.body), hostIfNone: true, heartbeats: false });
     // iOS sends its RTM token and uid as headers on later calls (HttpManager saveHttpHeader1).
     const rtmToken = deps.config.agora ? buildRtmToken(deps.config.agora, String(entered.uid), deps.config.roomTokenTtlS) : null;
     ok(res, {
