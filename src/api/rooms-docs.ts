@@ -12,6 +12,7 @@ const responses = {
   403: json('10003 no permission, 10010 not the host'),
   404: json('10004 user not in room, 10006 room does not exist'),
   409: json('10001 host already in, 10002 room full, 10007 co-host seats full'),
+  501: json('10011 the whiteboard is not configured (shareBoard)'),
 };
 const body = (schema: z.ZodType) => ({ body: { content: { 'application/json': { schema } } } });
 const P = '/conf/v1/apps/{appId}/room';
