@@ -291,6 +291,15 @@ export class RoomStore {
     return reply ?? undefined;
   }
 
+  /** Takes the board-creation lock of a room for ttlMs; false when another caller holds it. */
+  async lockBoardCreation(roomId: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(this.keys.roomBoardLock(roomId), '1', 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async unlockBoardCreation(roomId: string): Promise<void> {
+    await this.redis.del(this.keys.roomBoardLock(roomId));
+  }
+
   /** The uid of a user of an app: stable, assigned from one counter on first use. */
   async assignedUid(appId: string, userUuid: string, firstUid: number): Promise<number> {
     const key = this.keys.roomUids(appId);
