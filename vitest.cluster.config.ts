@@ -9,8 +9,9 @@ export default defineConfig({
   test: {
     include: [
       'test/integration/{delivery,outcomes,ordering-property,worker-crash,reconcile-jobs,classes-summary,ingest-journal,relay-smoke,school-self-service,alerts}.test.ts',
-      'test/integration/rooms-*.test.ts',
+      'test/integration/{rooms,meeting}-*.test.ts',
       'test/api/{events-ingest,rooms,schools-apps,tokens,tenant-isolation}.test.ts',
+      'test/api/meeting-*.test.ts',
       'test/chaos/worker-crashes.test.ts',
     ],
     testTimeout: 600_000,

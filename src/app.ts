@@ -16,6 +16,8 @@ import { healthRouter } from './api/health.js';
 import { pingRedis } from './store/health.js';
 import { roomsRouter } from './api/rooms.js';
 import { roomDocs } from './api/rooms-docs.js';
+import { scenarioDocs } from './api/scenario/docs.js';
+import { scenarioRouter } from './api/scenario/index.js';
 import { schoolsRouter } from './api/schools.js';
 import { tokensRouter } from './api/tokens.js';
 import { metricsTokens } from './config.js';
@@ -33,7 +35,7 @@ export function buildApp(deps: Deps): Express {
   // One failure counter for /v1, /metrics and the dashboard login: no route is an unlimited oracle.
   const failures = authFailureLimit(deps.rateLimits, deps.config);
   app.use(healthRouter(() => pingRedis(deps.redis), deps.metrics, metricsTokens(deps.config), failures));
-  app.use(docsRouter([roomDocs]));
+  app.use(docsRouter([roomDocs, scenarioDocs]));
   const sessions = new SessionStore(new SessionRecords(deps.redis, deps.keys), deps.config.adminToken);
   const auth = createAuthenticator(deps.config.adminToken, deps.apps, deps.schools, undefined, sessions, failures);
   const v1 = express.Router();
@@ -50,6 +52,7 @@ export function buildApp(deps: Deps): Express {
   app.use('/v1', v1);
   app.use('/admin', adminRouter(deps, sessions, failures));
   app.use('/conf/v1/apps/:appId', roomsRouter(deps, auth));
+  app.use('/scenario/meeting', scenarioRouter(deps, auth));
   app.use((req, _res, next) => next(new AppError('not_found', 404, `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(deps.logger));
   return app;

@@ -54,6 +54,11 @@ const envSchema = z
     AGORA_RTM_REST_URL: z.url({ protocol: /^https?$/ }).optional(),
     AGORA_CUSTOMER_ID: z.string().max(256).optional(),
     AGORA_CUSTOMER_SECRET: z.string().max(256).optional(),
+    WHITEBOARD_APP_ID: z.string().min(1).max(128).optional(),
+    WHITEBOARD_AK: z.string().min(1).max(256).optional(),
+    WHITEBOARD_SK: z.string().min(1).max(256).optional(),
+    WHITEBOARD_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+    WHITEBOARD_REGION: z.enum(['us-sv', 'sg', 'in-mum', 'eu', 'cn-hz']).default('us-sv'),
     // classbell's own settings (not in the contract, documented in the README)
     KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('cb'),
     WORKER_CONCURRENCY: int(1, 10_000).default(200),
@@ -98,6 +103,8 @@ function crossProblems(env: Record<string, string | undefined>): string[] {
   if (Boolean(env.ZEGO_APP_ID) !== Boolean(env.ZEGO_SERVER_SECRET)) {
     problems.push('ZEGO_SERVER_SECRET: ZEGO_APP_ID and ZEGO_SERVER_SECRET go together');
   }
+  const whiteboard = ['WHITEBOARD_APP_ID', 'WHITEBOARD_AK', 'WHITEBOARD_SK', 'WHITEBOARD_API_URL'];
+  if (whiteboard.some((k) => env[k]) && !whiteboard.every((k) => env[k])) problems.push(`${whiteboard.join(', ')}: set all four or none`);
   for (const size of ['SMALL', 'LARGE']) {
     const capacity = Number(env[`ROOM_${size}_CAPACITY`] ?? (size === 'SMALL' ? 10 : 50));
     const seats = Number(env[`ROOM_${size}_STAGE_SEATS`] ?? (size === 'SMALL' ? 4 : 1));
@@ -143,6 +150,8 @@ export interface Config {
   agoraRtmRest: { baseUrl: string; appId: string; customerId: string; customerSecret: string } | undefined;
   /** ZEGO token04 credentials and form (`gcm`, ZEGO's recommended, or the deprecated `cbc`). */
   zego: { appId: number; serverSecret: string; tokenMode: 'gcm' | 'cbc' } | undefined;
+  /** Agora Interactive Whiteboard (Netless): the REST API and the keys its tokens are signed with. */
+  whiteboard: { appId: string; ak: string; sk: string; apiUrl: string; region: string } | undefined;
   keyPrefix: string;
   workerConcurrency: number;
   drainBatch: number;
@@ -237,6 +246,8 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       ? { baseUrl: e.AGORA_RTM_REST_URL.replace(/\/+$/, ''), appId: e.AGORA_APP_ID, customerId: e.AGORA_CUSTOMER_ID, customerSecret: e.AGORA_CUSTOMER_SECRET }
       : undefined,
     zego: e.ZEGO_APP_ID && e.ZEGO_SERVER_SECRET ? { appId: e.ZEGO_APP_ID, serverSecret: e.ZEGO_SERVER_SECRET, tokenMode: e.ZEGO_TOKEN_MODE } : undefined,
+    whiteboard: e.WHITEBOARD_APP_ID && e.WHITEBOARD_AK && e.WHITEBOARD_SK && e.WHITEBOARD_API_URL
+      ? { appId: e.WHITEBOARD_APP_ID, ak: e.WHITEBOARD_AK, sk: e.WHITEBOARD_SK, apiUrl: e.WHITEBOARD_API_URL, region: e.WHITEBOARD_REGION } : undefined,
     keyPrefix: e.KEY_PREFIX,
     workerConcurrency: e.WORKER_CONCURRENCY,
     drainBatch: e.DRAIN_BATCH,

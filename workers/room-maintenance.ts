@@ -60,7 +60,8 @@ async function reconcileRoom(deps: Deps, indexField: string, roomId: string): Pr
   }
   if (doc.online > 0) {
     const snapshot = await deps.rooms.load(doc.roomId, { all: true });
-    const online = [...snapshot.members.values()].filter((m) => m.online).map((m) => m.userId);
+    // Sessions that send no heartbeats (the Agora Meeting clients) have no entry on purpose.
+    const online = [...snapshot.members.values()].filter((m) => m.online && m.heartbeats !== false).map((m) => m.userId);
     const restored = await deps.rooms.restoreHeartbeats(doc.roomId, online, Date.now());
     if (restored > 0) deps.logger.warn('online users had no heartbeat entry; restored', { roomId: doc.roomId, users: restored });
     return false;

@@ -11,14 +11,15 @@ import type { Authenticator } from './auth.js';
 export const jsonBody: RequestHandler = express.json({ limit: '1mb', strict: true });
 
 /**
- * Room calls, from headers only, before their body is read: room entry needs the app's Basic
+ * Room calls, from headers only, before their body is read: room entry (`entryPath` below the
+ * router this is mounted on) needs the app's Basic
  * credentials (checked in full), every other call a well-formed user token (checked in full by the
  * call itself, against the room).
  */
-export function roomCredentialsFirst(auth: Authenticator): RequestHandler {
+export function roomCredentialsFirst(auth: Authenticator, entryPath = '/room/entry'): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     if (req.method === 'GET') return next();
-    if (req.path === '/room/entry') {
+    if (req.path === entryPath) {
       return auth.middleware(req, res, (error?: unknown) => next(error ?? (res.locals.principal ? undefined : unauthorized())));
     }
     tokenUserId(typeof req.headers.token === 'string' ? req.headers.token : undefined);

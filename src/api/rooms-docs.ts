@@ -1,6 +1,6 @@
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { chatSchema, entrySchema, hostSchema, kickSchema, roomChangeSchema, userChangeSchema } from './rooms.js';
+import { chatSchema, entrySchema, hostSchema, kickSchema, roomChangeSchema, userChangeSchema } from './room-schemas.js';
 import { rtmTokenSchema } from './tokens.js';
 
 const envelope = z.object({ code: z.number().int().describe('0 success; GoClass code 10001–10010; else the HTTP status'), msg: z.string(), data: z.unknown() });
@@ -12,6 +12,7 @@ const responses = {
   403: json('10003 no permission, 10010 not the host'),
   404: json('10004 user not in room, 10006 room does not exist'),
   409: json('10001 host already in, 10002 room full, 10007 co-host seats full'),
+  501: json('10011 the whiteboard is not configured (shareBoard)'),
 };
 const body = (schema: z.ZodType) => ({ body: { content: { 'application/json': { schema } } } });
 const P = '/conf/v1/apps/{appId}/room';

@@ -57,6 +57,9 @@ export function eventFieldsOf(message: Pick<RoomMessage, 'cmd' | 'data'>): RoomE
     }
     case ROOM_CMD.user:
       return userChangeEvents(uid, (d.changes ?? {}) as Record<string, unknown>);
+    case ROOM_CMD.board:
+      // The board handed to (or taken from) another user is an authorization; opening it oneself is not.
+      return typeof d.grantBoard === 'boolean' && d.byUserId !== d.userId ? [{ type: 'authorize', targetUid: uid, granted: d.grantBoard }] : [];
     default:
       return [];
   }

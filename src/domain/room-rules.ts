@@ -15,7 +15,11 @@ export const ROOM_CODES = {
   loginFirst: 10005,
   noRoom: 10006,
   seatsFull: 10007,
+  alreadySharing: 10008,
+  notSharing: 10009,
   notTeacher: 10010,
+  /** Not a GoClass code: the whiteboard is not configured (WHITEBOARD_* unset). */
+  boardOff: 10011,
 } as const;
 export type RoomCode = (typeof ROOM_CODES)[keyof typeof ROOM_CODES];
 
@@ -63,6 +67,14 @@ export interface RoomDoc {
   stageAudience: number;
   /** Incremented by every entry: a pending empty-room destruction for an older life is stale. */
   life: number;
+  /** While muted: 1 participants may unmute themselves, 2 they may not (absent = 2; the clients' muteAllAudio). */
+  muteAllAudioLevel?: 1 | 2;
+  /** The userId sharing the screen, 0 or absent when nobody shares. */
+  screenUserId?: number;
+  /** The board: shared (opened) by `ownerUserId`, 0 or absent when closed. */
+  boardOwnerUserId?: number;
+  /** Host lock: only the host grants the board (and opens or closes it). */
+  boardLocked?: boolean;
 }
 
 export interface Member {
@@ -83,7 +95,18 @@ export interface Member {
   tokenHash: string;
   /** Random id of the current device session (tells the pushed-out device from the new one). */
   session: string;
+  /** Sharing the screen now (absent on records written before screen share existed). */
+  grantScreen?: boolean;
+  /** Pending host invitations to this user, by module (1 audio, 2 video, 3 board). */
+  invited?: HandModule[];
+  /** Pending requests of this user to the host, by module. */
+  applied?: HandModule[];
+  /** false: this session sends no heartbeats (the Agora Meeting clients), so the sweep leaves it alone. */
+  heartbeats?: boolean;
 }
+
+/** The modules of a raise-hand request (the clients' `type`): 1 audio, 2 video, 3 board. */
+export type HandModule = 1 | 2 | 3;
 
 export interface Notice {
   cmd: number;
@@ -101,8 +124,12 @@ export interface Plan {
 
 export type Decision = { ok: true; plan: Plan } | { ok: false; code: RoomCode; msg: string };
 
-const fail = (code: RoomCode, msg: string): Decision => ({ ok: false, code, msg });
-const succeed = (plan: Plan): Decision => ({ ok: true, plan });
+/** A refused decision. */
+export const fail = (code: RoomCode, msg: string): Decision => ({ ok: false, code, msg });
+/** A decision to commit. */
+export const succeed = (plan: Plan): Decision => ({ ok: true, plan });
+/** Nothing to change. */
+export const unchanged = (room: RoomDoc): Decision => succeed({ room, members: [], notices: [] });
 
 /** Identity code of a role on the wire (3 teacher, 1 student). */
 export const identityOf = (role: RoomRole): 1 | 3 => (role === 1 ? 3 : 1);
@@ -117,12 +144,45 @@ function accessNotice(member: Member, action: 'enter' | 'exit', total: number, r
   };
 }
 
-/** Takes a member out of the room: seat, hand and token released; the rest of the state is kept. */
-function takeOut(room: RoomDoc, member: Member, reason: ExitReason): { room: RoomDoc; member: Member; notice: Notice } {
+/**
+ * The RTC uid of a member's screen share: a second uid in the channel, above the uids classbell
+ * assigns (from 1e9 up) and still a signed 32-bit integer, as Android's `Integer screenId` needs.
+ */
+export const SCREEN_UID_BASE = 2_000_000_000;
+export const screenIdOf = (m: Pick<Member, 'userId'>): number => SCREEN_UID_BASE + m.userId;
+
+/** cmd 6: a screen share started (state 1) or stopped (state 0). */
+export function screenNotice(sharer: Member, state: 0 | 1, by: Member | undefined): Notice {
+  return {
+    cmd: ROOM_CMD.screen,
+    data: { state, userId: sharer.userId, uid: sharer.uid, userName: sharer.userName, role: sharer.role, screenId: screenIdOf(sharer), ...(by ? { byUserId: by.userId, byUid: by.uid } : {}) },
+  };
+}
+
+/** A member leaving stops their screen share and closes the board they opened. */
+function releaseShares(room: RoomDoc, member: Member): { room: RoomDoc; notices: Notice[] } {
+  let next = room;
+  const notices: Notice[] = [];
+  if (room.screenUserId === member.userId) {
+    next = { ...next, screenUserId: 0 };
+    notices.push(screenNotice(member, 0, undefined));
+  }
+  if (room.boardOwnerUserId === member.userId) {
+    next = { ...next, boardOwnerUserId: 0 };
+    notices.push({ cmd: ROOM_CMD.board, data: { shareBoard: 0, ownerUserId: member.userId, userId: member.userId, uid: member.uid } });
+  }
+  return { room: next, notices };
+}
+
+/** Takes a member out of the room: seat, hand, shares, requests and token released; the rest of the state is kept. */
+function takeOut(room: RoomDoc, member: Member, reason: ExitReason): { room: RoomDoc; member: Member; notices: Notice[] } {
+  const released = releaseShares(room, member);
   const online = room.online - 1;
   const stageAudience = room.stageAudience - (member.role === 2 && member.stage ? 1 : 0);
-  const out: Member = { ...member, online: false, stage: member.role === 1 ? member.stage : false, handsUp: false, tokenHash: '' };
-  return { room: { ...room, online, stageAudience }, member: out, notice: accessNotice(member, 'exit', online, reason) };
+  const out: Member = {
+    ...member, online: false, stage: member.role === 1 ? member.stage : false, handsUp: false, tokenHash: '', grantScreen: false, invited: [], applied: [],
+  };
+  return { room: { ...released.room, online, stageAudience }, member: out, notices: [...released.notices, accessNotice(member, 'exit', online, reason)] };
 }
 
 export interface EntryInput {
@@ -135,6 +195,10 @@ export interface EntryInput {
   enableVideo?: boolean;
   tokenHash: string;
   session: string;
+  /** Without `role`, the first user of a room that never had a host becomes it (the Agora Meeting clients send no role). */
+  hostIfNone?: boolean;
+  /** false: the session sends no heartbeats (see Member.heartbeats). */
+  heartbeats?: boolean;
 }
 
 export interface EntrySnapshot {
@@ -155,7 +219,7 @@ export function decideEntry(s: EntrySnapshot, input: EntryInput): Decision {
   if (s.banUntilMs > s.nowMs) {
     return fail(ROOM_CODES.noPermission, `kicked out: may enter again in ${Math.ceil((s.banUntilMs - s.nowMs) / 1000)} s`);
   }
-  const role: RoomRole = input.role === 'host' ? 1 : input.role === 'audience' ? 2 : (existing?.role ?? 2);
+  const role: RoomRole = input.role === 'host' ? 1 : input.role === 'audience' ? 2 : (existing?.role ?? (input.hostIfNone && room.hostUserId === 0 ? 1 : 2));
   const otherHost = host && host.userId !== existing?.userId ? host : undefined;
   if (role === 1 && otherHost?.online) return fail(ROOM_CODES.teacherAlreadyIn, 'the room already has a host');
   const wasOnline = existing?.online === true;
@@ -178,13 +242,14 @@ export function decideEntry(s: EntrySnapshot, input: EntryInput): Decision {
   } else {
     next.nextUserId += 1;
     base = {
+      // Absent on entry, audio and video are on (API.md: every Agora Meeting client agrees).
       userId: next.nextUserId, userUuid: input.userUuid, userName: input.userName, uid: input.uid, role: 2,
-      enableAudio: false, enableVideo: false, enableChat: true, grantBoard: false, stage: false, handsUp: false,
+      enableAudio: true, enableVideo: true, enableChat: true, grantBoard: false, stage: false, handsUp: false,
       rewards: 0, online: false, tokenHash: '', session: '',
     };
   }
   let member: Member = {
-    ...base, userName: input.userName, uid: input.uid, role, online: true, tokenHash: input.tokenHash, session: input.session,
+    ...base, userName: input.userName, uid: input.uid, role, online: true, tokenHash: input.tokenHash, session: input.session, heartbeats: input.heartbeats ?? true,
     enableAudio: existing && wasOnline ? base.enableAudio : (input.enableAudio ?? base.enableAudio),
     enableVideo: existing && wasOnline ? base.enableVideo : (input.enableVideo ?? base.enableVideo),
   };
@@ -210,80 +275,6 @@ export function decideEntry(s: EntrySnapshot, input: EntryInput): Decision {
   return succeed({ room: next, members, notices });
 }
 
-/** The fields of `POST …/user/:userId`. */
-export interface UserChanges {
-  enableAudio?: boolean;
-  enableVideo?: boolean;
-  enableChat?: boolean;
-  grantBoard?: boolean;
-  stage?: boolean;
-  handsUp?: boolean;
-}
-
-/** Why a participant (not the host) may not make this change to themselves, or undefined. */
-function selfChangeDenied(room: RoomDoc, self: Member, changes: UserChanges): string | undefined {
-  if (changes.enableChat !== undefined && changes.enableChat !== self.enableChat) return 'only the host changes chat permission';
-  if (changes.grantBoard === true && !self.grantBoard) return 'only the host grants the whiteboard';
-  if (changes.stage === true && !self.stage) return 'only the host invites on stage (raise your hand)';
-  const av = (changes.enableAudio !== undefined && changes.enableAudio !== self.enableAudio) || (changes.enableVideo !== undefined && changes.enableVideo !== self.enableVideo);
-  if (av && room.classType === 'large') return 'in a large class only the host changes audio and video';
-  if (changes.enableAudio === true && !self.enableAudio && room.muteAllAudio) return 'the host muted everyone';
-  return undefined;
-}
-
-/** The host changes anyone; a participant changes some of their own state (small class: audio/video too). */
-export function decideUserUpdate(room: RoomDoc, actor: Member, target: Member | undefined, changes: UserChanges): Decision {
-  if (!target?.online) return fail(ROOM_CODES.notInRoom, 'the user is not in the room');
-  const isHost = actor.role === 1;
-  const isSelf = actor.userId === target.userId;
-  if (!isHost && !isSelf) return fail(ROOM_CODES.noPermission, 'only the host changes other users');
-  if (!isHost) {
-    const denied = selfChangeDenied(room, target, changes);
-    if (denied) return fail(ROOM_CODES.noPermission, denied);
-  }
-  if (isHost && !isSelf && changes.handsUp === true && !target.handsUp) return fail(ROOM_CODES.noPermission, 'users raise their own hands');
-  if (target.role === 1 && changes.stage === false) return fail(ROOM_CODES.noPermission, 'the host stays on stage');
-  const next: RoomDoc = { ...room };
-  const updated: Member = { ...target };
-  const diff: Record<string, boolean> = {};
-  for (const key of ['enableAudio', 'enableVideo', 'enableChat', 'grantBoard', 'stage', 'handsUp'] as const) {
-    const value = changes[key];
-    if (value === undefined || value === target[key]) continue;
-    updated[key] = value;
-    diff[key] = value;
-  }
-  if (diff.stage !== undefined && target.role === 2) {
-    if (diff.stage && room.stageAudience >= room.stageSeats - 1) return fail(ROOM_CODES.seatsFull, 'all co-host seats are taken');
-    next.stageAudience += diff.stage ? 1 : -1;
-    if (diff.stage && updated.handsUp) {
-      updated.handsUp = false;
-      diff.handsUp = false;
-    }
-  }
-  if (Object.keys(diff).length === 0) return succeed({ room, members: [], notices: [] });
-  const notice: Notice = { cmd: ROOM_CMD.user, data: { userId: target.userId, uid: target.uid, role: target.role, changes: diff, byUserId: actor.userId, byUid: actor.uid } };
-  return succeed({ room: next, members: [updated], notices: [notice] });
-}
-
-export interface RoomChanges {
-  muteAllChat?: boolean;
-  muteAllAudio?: boolean;
-}
-
-/** Host only: mute all chat / audio. */
-export function decideRoomUpdate(room: RoomDoc, actor: Member, changes: RoomChanges): Decision {
-  if (actor.role !== 1) return fail(ROOM_CODES.notTeacher, 'only the host changes the room');
-  const diff: Record<string, boolean> = {};
-  if (changes.muteAllChat !== undefined && changes.muteAllChat !== room.muteAllChat) diff.muteAllChat = changes.muteAllChat;
-  if (changes.muteAllAudio !== undefined && changes.muteAllAudio !== room.muteAllAudio) diff.muteAllAudio = changes.muteAllAudio;
-  if (Object.keys(diff).length === 0) return succeed({ room, members: [], notices: [] });
-  return succeed({
-    room: { ...room, ...diff },
-    members: [],
-    notices: [{ cmd: ROOM_CMD.room, data: { changes: diff, byUserId: actor.userId, byUid: actor.uid } }],
-  });
-}
-
 /** Host only: a user is taken out and may not come back for durationS. */
 export function decideKick(room: RoomDoc, actor: Member, target: Member | undefined, durationS: number, nowMs: number): Decision {
   if (actor.role !== 1) return fail(ROOM_CODES.notTeacher, 'only the host kicks users out');
@@ -295,7 +286,7 @@ export function decideKick(room: RoomDoc, actor: Member, target: Member | undefi
     members: [out.member],
     notices: [
       { cmd: ROOM_CMD.kick, data: { userId: target.userId, uid: target.uid, reason: EXIT_REASON.kicked, durationS, session: target.session, byUserId: actor.userId, byUid: actor.uid } },
-      out.notice,
+      ...out.notices,
     ],
     ...(durationS > 0 ? { ban: { userUuid: target.userUuid, untilMs: nowMs + durationS * 1000 } } : {}),
   });
@@ -341,7 +332,7 @@ export function decidePassHost(room: RoomDoc, actor: Member, target: Member | un
 export function decideExit(room: RoomDoc, target: Member | undefined, reason: ExitReason): Decision {
   if (!target?.online) return fail(ROOM_CODES.notInRoom, 'the user is not in the room');
   const out = takeOut(room, target, reason);
-  return succeed({ room: out.room, members: [out.member], notices: [out.notice] });
+  return succeed({ room: out.room, members: [out.member], notices: out.notices });
 }
 
 /** Chat: blocked by mute-all-chat (except for the host) and by a personal chat ban. */
@@ -363,7 +354,7 @@ export function decideEnd(room: RoomDoc, actor: Member, everyone: Member[]): Dec
     const out = takeOut(next, member, EXIT_REASON.roomClosed);
     next = out.room;
     members.push(out.member);
-    notices.push(out.notice);
+    notices.push(...out.notices);
   }
   return succeed({ room: next, members, notices });
 }

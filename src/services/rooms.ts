@@ -34,6 +34,9 @@ export interface EntryRequest {
   classType?: ClassType | undefined;
   sid?: number | undefined;
   classId?: number | undefined;
+  hostIfNone?: boolean;
+  /** false: the session sends no heartbeats (the Agora Meeting clients). */
+  heartbeats?: boolean;
 }
 
 /** The school and class a room reports to: `sid` (or the app's only school) and `classId`. */
@@ -66,8 +69,9 @@ function heartbeatChanges(snap: RoomSnapshot, plan: Plan): Map<number, Heartbeat
   const changes = new Map<number, HeartbeatChange>();
   for (const m of plan.members) {
     const before = snap.members.get(m.userId) ?? (snap.byUuid?.userId === m.userId ? snap.byUuid : undefined) ?? (snap.host?.userId === m.userId ? snap.host : undefined);
-    if (m.online && (!before?.online || before.session !== m.session)) changes.set(m.userId, 'add');
-    else if (!m.online && before?.online) changes.set(m.userId, 'remove');
+    const newSession = m.online && (!before?.online || before.session !== m.session);
+    if (newSession && m.heartbeats !== false) changes.set(m.userId, 'add');
+    else if ((!m.online || newSession) && before?.online) changes.set(m.userId, 'remove');
   }
   return changes;
 }
@@ -116,7 +120,7 @@ async function entryTarget(deps: Deps, appId: string, input: EntryRequest): Prom
 }
 
 /** POST /room/entry: creates the room on first entry, admits the user, returns their token. */
-export async function enterRoom(deps: Deps, app: App, input: EntryRequest): Promise<{ roomId: string; userId: number; userToken: string }> {
+export async function enterRoom(deps: Deps, app: App, input: EntryRequest): Promise<{ roomId: string; userId: number; userToken: string; uid: number; roomName: string }> {
   const link = await linkOf(deps, app, input);
   const uid = input.uid ?? (await deps.rooms.assignedUid(app.appId, input.userUuid, FIRST_ASSIGNED_UID));
   const secret = randomBytes(24).toString('base64url');
@@ -133,7 +137,7 @@ export async function enterRoom(deps: Deps, app: App, input: EntryRequest): Prom
     if (room.sid === null && link) room = { ...room, sid: link.sid, classId: link.classId };
     const entry: EntryInput = {
       userUuid: input.userUuid, userName: input.userName, uid, role: input.role, passwordHash: input.password ? sha256(input.password) : '',
-      enableAudio: input.enableAudio, enableVideo: input.enableVideo, tokenHash: '', session,
+      enableAudio: input.enableAudio, enableVideo: input.enableVideo, tokenHash: '', session, hostIfNone: input.hostIfNone ?? false, heartbeats: input.heartbeats ?? true,
     };
     const decision = decideEntry({ room, existing: snap.byUuid, host: snap.host, banUntilMs: snap.banUntilMs, nowMs }, entry);
     if (!decision.ok) throw new RoomError(decision.code, decision.msg);
@@ -147,7 +151,7 @@ export async function enterRoom(deps: Deps, app: App, input: EntryRequest): Prom
     const result = claimed ? await deps.rooms.commit(snap.room ? snap.ver : '0', decision.plan, heartbeatChanges(snap, decision.plan), nowMs) : undefined;
     if (result?.kind === 'ok') {
       await afterCommit(deps, decision.plan);
-      return { roomId, userId: member.userId, userToken };
+      return { roomId, userId: member.userId, userToken, uid: member.uid, roomName: room.roomName };
     }
     await backoff(attempt);
   }

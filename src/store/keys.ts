@@ -168,6 +168,10 @@ export class Keys {
   roomClaim(roomId: string): string {
     return `${this.roomTag(roomId)}:claim`;
   }
+  /** Held (PX) while a room's whiteboard room is being created, so one caller creates it. */
+  roomBoardLock(roomId: string): string {
+    return `${this.roomTag(roomId)}:board-lock`;
+  }
   /**
    * The room index: a hash of field {@link roomIndexField} (appId, roomUuid) → the current roomId.
    * One key rather than one per room, so the room reconciler reads the rooms with HSCAN instead of

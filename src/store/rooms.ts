@@ -133,7 +133,7 @@ export class RoomStore {
     if (userIds.length === 0) return;
     await this.redis.zrem(this.keys.roomHeartbeats, ...userIds.map((id) => `${roomId}/${id}`));
     const records = await this.redis.hmget(this.keys.roomUsers(roomId), ...userIds.map(String));
-    const back = records.map((r) => parseMember(r ?? '')).filter((m): m is Member => m?.online === true);
+    const back = records.map((r) => parseMember(r ?? '')).filter((m): m is Member => m?.online === true && m.heartbeats !== false);
     if (back.length > 0) await this.redis.zadd(this.keys.roomHeartbeats, 'NX', ...back.flatMap((m) => [nowMs, `${roomId}/${m.userId}`]));
   }
 
@@ -275,6 +275,24 @@ export class RoomStore {
   async doc(roomId: string): Promise<RoomDoc | undefined> {
     const doc = await this.redis.hget(this.keys.room(roomId), 'doc');
     return doc ? (JSON.parse(doc) as RoomDoc) : undefined;
+  }
+
+  /**
+   * The whiteboard room of a room: records `created` unless one is recorded already, and returns the
+   * recorded uuid ('' none; undefined when the room does not exist).
+   */
+  async boardId(roomId: string, created = ''): Promise<string | undefined> {
+    const reply = (await runScript(this.redis, 'roomBoard', [this.keys.room(roomId)], [created])) as string | null;
+    return reply ?? undefined;
+  }
+
+  /** Takes the board-creation lock of a room for ttlMs; false when another caller holds it. */
+  async lockBoardCreation(roomId: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(this.keys.roomBoardLock(roomId), '1', 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async unlockBoardCreation(roomId: string): Promise<void> {
+    await this.redis.del(this.keys.roomBoardLock(roomId));
   }
 
   /** The uid of a user of an app: stable, assigned from one counter on first use. */

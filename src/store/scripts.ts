@@ -24,6 +24,7 @@ export const SCRIPT_FILES = {
   fencedRenew: 'fenced-renew-1.lua',
   fencedTrim: 'fenced-trim-2.lua',
   roomIndexSwap: 'room-index-swap-1.lua',
+  roomBoard: 'room-board-1.lua',
   hmgetMany: 'hmget-many-0.lua',
   closeClass: 'close-class-1.lua',
   markSchoolDeleting: 'mark-school-deleting-2.lua',

@@ -58,6 +58,21 @@ describe('rooms: entry, identity, limits and controls', () => {
     await request(h.app).post(`${base()}/room/entry`).set({ Authorization: 'Basic eDp5' }).send({}).expect(401);
   });
 
+  it('reads flags as 1/0, "1"/"0" or booleans, as the Agora Meeting clients send them (API.md)', async () => {
+    const roomUuid = room();
+    const ints = await enter({ roomUuid, userUuid: 'f1', enableVideo: 1, enableAudio: 0 });
+    const strs = await enter({ roomUuid, userUuid: 'f2', enableVideo: '0', enableAudio: '1' });
+    const absent = await enter({ roomUuid, userUuid: 'f3' });
+    const users = (await request(h.app).get(`${base()}/room/${ints.data.roomId}/users`).set('token', ints.data.userToken).expect(200)).body.data.list as { userId: number; enableVideo: boolean; enableAudio: boolean }[];
+    const flags = (id: number) => users.find((u) => u.userId === id);
+    expect(flags(ints.data.userId)).toMatchObject({ enableVideo: true, enableAudio: false });
+    expect(flags(strs.data.userId)).toMatchObject({ enableVideo: false, enableAudio: true });
+    expect(flags(absent.data.userId)).toMatchObject({ enableVideo: true, enableAudio: true }); // absent: on
+    await post(`/room/${ints.data.roomId}/user/${ints.data.userId}`, ints.data.userToken, { enableAudio: 1 }).expect(200);
+    const bad = await post(`/room/${ints.data.roomId}/user/${ints.data.userId}`, ints.data.userToken, { enableAudio: 3 }).expect(400);
+    expect(bad.body.data.details).toEqual([{ path: 'enableAudio', message: 'expected 1 or 0 (or true/false)' }]);
+  });
+
   it('checks the password', async () => {
     const roomUuid = room();
     await enter({ roomUuid, userUuid: 'p1', password: 'secret' });
@@ -118,7 +133,8 @@ describe('rooms: entry, identity, limits and controls', () => {
     const small = await enter({ roomUuid: room(), userUuid: 'av1' });
     await post(`/room/${small.data.roomId}/user/${small.data.userId}`, small.data.userToken, { enableAudio: true, enableVideo: true }).expect(200);
     const large = await enter({ roomUuid: room(), userUuid: 'av2', classType: 'large' });
-    const res = await post(`/room/${large.data.roomId}/user/${large.data.userId}`, large.data.userToken, { enableVideo: true }).expect(403);
+    // Video is on by default (API.md); turning it off is a change a large-class participant may not make.
+    const res = await post(`/room/${large.data.roomId}/user/${large.data.userId}`, large.data.userToken, { enableVideo: false }).expect(403);
     expect(res.body.code).toBe(10003);
     await post(`/room/${large.data.roomId}/user/${large.data.userId}`, large.data.userToken, { handsUp: true }).expect(200);
   });

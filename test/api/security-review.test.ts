@@ -47,6 +47,13 @@ describe('security review (issue 17)', () => {
     expect(entry.body.code).toBe(401);
     const roomCall = await request(h.app).post(`/conf/v1/apps/${'a'.repeat(32)}/room/${'b'.repeat(16)}/chat`).set('content-type', 'application/json').send('{').expect(401);
     expect(roomCall.body.code).toBe(10005);
+    // The Agora Meeting clients' paths too: entry (v1 and iOS's v2) and a room call.
+    for (const version of ['v1', 'v2']) {
+      await request(h.app).post(`/scenario/meeting/apps/${'a'.repeat(32)}/${version}/room/entry`).set('content-type', 'application/json').send('{').expect(401);
+    }
+    // (Refusals answer HTTP 200 with their code on these paths: the clients read `code` only from a 2xx.)
+    const meetingCall = await request(h.app).post(`/scenario/meeting/apps/${'a'.repeat(32)}/v1/room/${'b'.repeat(16)}`).set('content-type', 'application/json').send('{').expect(200);
+    expect(meetingCall.body.code).toBe(10005);
   });
 
   it('point 9: a client may not choose an id shaped like an assigned one (ev_<sid>_…); assigned ids are found by the admin', async () => {
@@ -85,6 +92,10 @@ describe('security review (issue 17)', () => {
     await entry(b.auth, b.appId, 'flex-user-of-a').expect(403);
     await request(h.app).post('/v1/tokens/rtm').set(a.auth).send({ userUuid: 'flex-user-of-a' }).expect(200);
     await request(h.app).post('/v1/tokens/rtm').set(b.auth).send({ userUuid: 'host-of-b' }).expect(200);
+    // Nor through the Agora Meeting clients' entry.
+    const meetingEntry = await request(h.app).post(`/scenario/meeting/apps/${a.appId}/v1/room/entry`).set(a.auth)
+      .send({ roomName: 'Maths', roomUuid: 'meeting-room-a', userName: 'T', userUuid: 'host-of-b', enableAudio: 1, enableVideo: 1 });
+    expect(meetingEntry.status).toBe(403);
   });
 
   it('point 8: a school reads its schedule but may not write or close it; its app may', async () => {

@@ -22,10 +22,11 @@ type Expected = Record<Kind, number>;
  * How a route takes credentials, i.e. what each kind puts where:
  * - v1 / entry / public: `Authorization` (Basic or Bearer), the `token` header, or A's dashboard cookie;
  * - room: the same, but "wrong secret" is B's user id with a forged token secret;
+ * - client: a room call on the Agora Meeting clients' paths (a refusal is HTTP 200 with its code);
  * - page: the dashboard, where "wrong secret" is a forged session cookie;
  * - login: POST /admin/login, where each credential is sent as the form's `token`.
  */
-type Style = 'v1' | 'entry' | 'room' | 'page' | 'login' | 'public';
+type Style = 'v1' | 'entry' | 'room' | 'client' | 'page' | 'login' | 'public';
 
 /** The resources of the tenant under attack (B), or of a B that does not exist (ghost). */
 interface Target {
@@ -74,6 +75,8 @@ const ANY_APP = answers(401, 401, 200, 403, 401, 403);
 const ENTRY = answers(401, 401, 403, 403, 401, 403);
 /** Room calls: only the token of a user in that room; anything else is "login first" (10005). */
 const ROOM_USER = answers(401, 401, 401, 401, 401, 401);
+/** The same on the Agora Meeting clients' paths: HTTP 200 with code 10005 (the clients read the code only from a 2xx reply). */
+const CLIENT_USER = answers(200, 200, 200, 200, 200, 200);
 /** Metrics name the schools with the largest backlogs: the admin token (or METRICS_TOKEN) only. */
 const METRICS = answers(401, 401, 401, 401, 401, 401);
 /** Anyone: nothing tenant-specific in it. */
@@ -100,6 +103,18 @@ const school = (t: Target) => `/v1/schools/${t.sid}`;
 const klass = (t: Target) => `/v1/schools/${t.sid}/classes/${t.classId}`;
 const room = (t: Target) => `/conf/v1/apps/${t.appId}/room/${t.roomId}`;
 const member = (t: Target) => `${room(t)}/user/${t.userId}`;
+const croom = (t: Target) => `/scenario/meeting/apps/${t.appId}/v1/room/${t.roomId}`;
+const cmember = (t: Target) => `${croom(t)}/user/${t.userId}`;
+const clientRow = (method: 'GET' | 'POST', suffix: string, path: (t: Target) => string, body?: Record<string, unknown>): Row => ({
+  route: `${method} /scenario/meeting/apps/:appId/v1/room/:roomId${suffix}`, style: 'client', expect: CLIENT_USER, ghost: true, probe: (t) => ({ path: path(t), ...(body ? { body } : {}) }),
+});
+const entryRow = (route: string, path: (t: Target) => string): Row => ({
+  route, style: 'entry', expect: ENTRY, ghost: true,
+  probe: (t) => ({ path: path(t), body: { roomName: 'x', roomUuid: ROOM_UUID_B, userName: 'intruder', userUuid: 'intruder', enableVideo: 1, enableAudio: 1 } }),
+});
+const recordingRow = (method: 'GET' | 'POST', suffix: string, path: (t: Target) => string): Row => ({
+  route: `${method} /scenario/meeting/apps/:appId/v1/room/:roomId${suffix}`, style: 'public', expect: PUBLIC, ghost: true, probe: (t) => ({ path: path(t) }),
+});
 
 const TABLE: Row[] = [
   // Public: health, metrics, API documents, static assets, the login page.
@@ -186,6 +201,30 @@ const TABLE: Row[] = [
   { route: 'POST /conf/v1/apps/:appId/room/:roomId/heartbeat', style: 'room', expect: ROOM_USER, ghost: true, probe: (t) => ({ path: `${room(t)}/heartbeat`, body: {} }) },
   { route: 'GET /conf/v1/apps/:appId/room/:roomId/users', style: 'room', expect: ROOM_USER, ghost: true, probe: (t) => ({ path: `${room(t)}/users` }) },
   { route: 'GET /conf/v1/apps/:appId/room/:roomId/events', style: 'room', expect: ROOM_USER, ghost: true, probe: (t) => ({ path: `${room(t)}/events` }) },
+  entryRow('POST /scenario/meeting/apps/:appId/v1/room/entry', (t) => `/scenario/meeting/apps/${t.appId}/v1/room/entry`),
+  entryRow('POST /scenario/meeting/apps/:appId/v2/room/entry', (t) => `/scenario/meeting/apps/${t.appId}/v2/room/entry`),
+  { route: 'GET /scenario/meeting/apps/:appId/v1/room/:roomId/simple', style: 'entry', expect: ENTRY, ghost: true, probe: (t) => ({ path: `${croom(t)}/simple` }) },
+  clientRow('GET', '', croom),
+  clientRow('POST', '', croom, { muteAllChat: 1 }),
+  clientRow('GET', '/user/page', (t) => `${croom(t)}/user/page?role=2&nextId=0&count=100`),
+  clientRow('POST', '/screen', (t) => `${croom(t)}/screen`, { state: 1 }),
+  clientRow('POST', '/token/refresh', (t) => `${croom(t)}/token/refresh`),
+  clientRow('POST', '/chat', (t) => `${croom(t)}/chat`, { message: 'hello from A', type: 1 }),
+  clientRow('GET', '/board', (t) => `${croom(t)}/board`),
+  clientRow('POST', '/user/:userId', cmember, { enableAudio: 0 }),
+  clientRow('POST', '/user/:userId/exit', (t) => `${cmember(t)}/exit`),
+  clientRow('POST', '/user/:userId/host', (t) => `${cmember(t)}/host`),
+  clientRow('POST', '/user/:userId/screen', (t) => `${cmember(t)}/screen`, { state: 0 }),
+  clientRow('POST', '/user/:userId/board', (t) => `${cmember(t)}/board`, { state: 0 }),
+  clientRow('POST', '/user/:userId/host/invite', (t) => `${cmember(t)}/host/invite`, { type: 1, action: 1 }),
+  clientRow('POST', '/user/:userId/audience/apply', (t) => `${cmember(t)}/audience/apply`, { type: 1, action: 1 }),
+  // Recording is not offered: the same code 501 for anyone, nothing looked up.
+  recordingRow('POST', '/record/start', (t) => `${croom(t)}/record/start`),
+  recordingRow('POST', '/record/:recordId/stop', (t) => `${croom(t)}/record/r1/stop`),
+  recordingRow('GET', '/records', (t) => `${croom(t)}/records`),
+  recordingRow('GET', '/record/:recordId', (t) => `${croom(t)}/record/r1`),
+  { route: 'GET /scenario/meeting/v1/app/version', style: 'public', expect: PUBLIC, ghost: false, probe: () => ({ path: '/scenario/meeting/v1/app/version?appCode=x&osType=1&terminalType=1&appVersion=1.0.1' }) },
+  { route: 'GET /scenario/meeting/v1/multi/language', style: 'public', expect: PUBLIC, ghost: false, probe: () => ({ path: '/scenario/meeting/v1/multi/language' }) },
 ];
 
 interface Tenant {
@@ -318,7 +357,7 @@ describe('tenant isolation: every route × every foreign credential', () => {
       case 'none':
         return { headers: {} };
       case 'wrongSecret':
-        if (style === 'room') return { headers: { token: `${t.userId}.${forged(24)}` } };
+        if (style === 'room' || style === 'client') return { headers: { token: `${t.userId}.${forged(24)}` } };
         if (style === 'page') return { headers: { Cookie: `classbell_session=${forged(32)}` } };
         return { headers: { Authorization: basic(t.appId, forged(24)) } };
       case 'otherApp':
@@ -369,6 +408,7 @@ describe('tenant isolation: every route × every foreign credential', () => {
 
   /** An out-of-scope answer has the error shape of its API. */
   function shapeProblem(row: Row, res: Response): string | undefined {
+    if (row.style === 'client') return res.status === 200 && codeOf(res) === 10005 ? undefined : `client envelope code ${String(codeOf(res))}`;
     if (![401, 403, 404].includes(res.status) || row.style === 'page' || row.style === 'login' || row.route === 'USE /admin/queues') return undefined;
     const code = codeOf(res);
     if (row.style === 'room') return res.status === 401 && code === 10005 ? undefined : `room envelope code ${String(code)}`;

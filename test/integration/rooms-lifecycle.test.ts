@@ -28,13 +28,20 @@ describe('rooms: heartbeats and lifecycle', () => {
   it('takes out a user silent for 2 × interval + 2 s (exit reason 6); one who heartbeats stays', async () => {
     const alive = await enter({ roomUuid: 'hb', userUuid: 'alive', role: 'host' });
     const silent = await enter({ roomUuid: 'hb', userUuid: 'silent' });
+    // An Agora Meeting client (entered on its own path) sends no heartbeats: the sweep leaves it alone.
+    const client = await request(h.app).post(`/scenario/meeting/apps/${appId}/v1/room/entry`).set(auth)
+      .send({ roomName: 'Art', roomUuid: 'hb', userName: 'client', userUuid: 'client', password: '', enableVideo: 1, enableAudio: 1 }).expect(200);
+    const clientToken = client.body.data.userToken as string;
     const started = Date.now();
     const timer = setInterval(() => void heartbeat(alive.roomId, alive.userToken).catch(() => undefined), 500);
     try {
       await waitFor('silent user out', async () => (await info(silent.roomId, silent.userToken)).status === 401, 10_000);
       expect(Date.now() - started).toBeGreaterThanOrEqual(3900);
       const res = await info(alive.roomId, alive.userToken).expect(200);
-      expect(res.body.data.room.onlineUsers).toBe(1);
+      expect(res.body.data.room.onlineUsers).toBe(2);
+      expect((await info(alive.roomId, clientToken).expect(200)).body.data.user.userUuid).toBe('client');
+      await reconcileEmptyRooms(h.deps); // nor does the reconciler give it a heartbeat entry
+      expect(await h.deps.rooms.lastSeen(alive.roomId, Number(client.body.data.userId))).toBeUndefined();
       const buffered = await h.deps.rooms.messagesAfter(alive.roomId, 0);
       const exit = buffered.map((j) => JSON.parse(j) as { cmd: number; data: Record<string, unknown> }).find((m) => m.cmd === 2 && m.data.action === 'exit');
       expect(exit?.data).toMatchObject({ userId: silent.userId, reason: 6 });

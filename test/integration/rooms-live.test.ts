@@ -1,4 +1,4 @@
-import { request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,42 +7,8 @@ import { createDeps, type Deps } from '../../src/deps.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { waitReady } from '../../src/lib/redis.js';
 import { ACK, Receiver } from '../helpers/receiver.js';
+import { openSse, type Sse } from '../helpers/sse.js';
 import { admin, createApp, createHarness, createSchool, testConfig, waitFor, type Harness } from '../helpers/harness.js';
-
-interface Sse {
-  messages: { id: string; data: { cmd: number; seq: number; data: Record<string, unknown> } }[];
-  ended: boolean;
-  close(): void;
-}
-
-/** A minimal EventSource over node:http, recording every event and whether the server ended it. */
-function openSse(port: number, path: string, headers: Record<string, string> = {}): Promise<Sse> {
-  return new Promise((resolve, reject) => {
-    const sse: Sse = { messages: [], ended: false, close: () => undefined };
-    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { accept: 'text/event-stream', ...headers } }, (res: IncomingMessage) => {
-      if (res.statusCode !== 200) return reject(new Error(`SSE status ${res.statusCode}`));
-      let buffer = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const id = /^id: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (id && data) sse.messages.push({ id, data: JSON.parse(data) as Sse['messages'][0]['data'] });
-        }
-      });
-      res.on('end', () => { sse.ended = true; });
-      res.on('close', () => { sse.ended = true; });
-      sse.close = () => req.destroy();
-      resolve(sse);
-    });
-    req.on('error', (e) => (sse.close === undefined ? reject(e) : undefined));
-    req.end();
-  });
-}
 
 const listen = (app: ReturnType<typeof buildApp>) => new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
 const portOf = (s: Server) => (s.address() as AddressInfo).port;
@@ -140,7 +106,7 @@ describe('rooms: live notifications and classroom events', () => {
     await request(h.app).put(`/v1/schools/${sid}/classes/${classId}`).set(auth).send({ courseId: 99, startTime: startS, closeTime: startS + 3600 }).expect(200);
     const before = receiver.events().length;
     const host = await enter(h.app, { roomUuid: 'live-3', userUuid: 'teach', role: 'host', uid: 5001, classId });
-    const s = await enter(serverB, { roomUuid: 'live-3', userUuid: 'kid', uid: 5002, classId });
+    const s = await enter(serverB, { roomUuid: 'live-3', userUuid: 'kid', uid: 5002, classId, enableAudio: 0, enableVideo: 0 });
     const other = await enter(h.app, { roomUuid: 'live-3', userUuid: 'kid2', uid: 5003 });
     const as = (token: string) => ({ token });
     const user = (id: number) => `${base()}/room/${host.roomId}/user/${id}`;

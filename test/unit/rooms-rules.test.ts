@@ -1,19 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { eventFieldsOf, roomClassEvents, roomEventId } from '../../src/domain/room-events.js';
 import {
-  decideChat, decideEnd, decideEntry, decideExit, decideKick, decidePassHost, decideReward, decideRoomUpdate, decideUserUpdate,
-  type EntryInput, type Member, type RoomDoc, type UserChanges,
+  decideChat, decideEnd, decideEntry, decideExit, decideKick, decidePassHost, decideReward,
+  type EntryInput, type Member, type RoomDoc,
 } from '../../src/domain/room-rules.js';
+import { decideRoomUpdate, decideUserUpdate, type UserChanges } from '../../src/domain/room-updates.js';
+import { member, room } from '../helpers/room-fixtures.js';
 
-const room = (over: Partial<RoomDoc> = {}): RoomDoc => ({
-  roomId: 'abcdef0123456789', appId: 'a'.repeat(32), roomUuid: 'r1', roomName: 'Maths', channelName: 'abcdef0123456789', passwordHash: '',
-  classType: 'small', capacity: 4, stageSeats: 3, sid: null, classId: null, state: 1, startTimeMs: 0, muteAllChat: false, muteAllAudio: false,
-  hostUserId: 0, nextUserId: 0, online: 0, stageAudience: 0, life: 0, ...over,
-});
-const member = (userId: number, over: Partial<Member> = {}): Member => ({
-  userId, userUuid: `u${userId}`, userName: `user ${userId}`, uid: 1000 + userId, role: 2, enableAudio: false, enableVideo: false,
-  enableChat: true, grantBoard: false, stage: false, handsUp: false, rewards: 0, online: true, tokenHash: 'h', session: `s${userId}`, ...over,
-});
 const host = (userId = 1, over: Partial<Member> = {}) => member(userId, { role: 1, stage: true, grantBoard: true, ...over });
 const input = (over: Partial<EntryInput> = {}): EntryInput => ({ userUuid: 'new', userName: 'New', uid: 77, passwordHash: '', tokenHash: 't', session: 'n', ...over });
 const codeOf = (d: ReturnType<typeof decideEntry>) => (d.ok ? 0 : d.code);
@@ -95,8 +88,8 @@ describe('decideUserUpdate', () => {
 
 describe('host-only and other decisions', () => {
   const cases: { name: string; run: () => ReturnType<typeof decideExit>; code: number }[] = [
-    { name: 'mute all by audience', run: () => decideRoomUpdate(room(), member(2), { muteAllAudio: true }), code: 10010 },
-    { name: 'mute all by host', run: () => decideRoomUpdate(room(), host(), { muteAllAudio: true }), code: 0 },
+    { name: 'mute all by audience', run: () => decideRoomUpdate(room(), member(2), { muteAllAudio: 2 }), code: 10010 },
+    { name: 'mute all by host', run: () => decideRoomUpdate(room(), host(), { muteAllAudio: 2 }), code: 0 },
     { name: 'kick by audience', run: () => decideKick(room(), member(2), member(3), 10, 0), code: 10010 },
     { name: 'kick self', run: () => decideKick(room(), host(), host(), 10, 0), code: 10003 },
     { name: 'kick someone offline', run: () => decideKick(room(), host(), member(3, { online: false }), 10, 0), code: 10004 },
@@ -139,6 +132,9 @@ describe('room notifications → catalogue events', () => {
     { cmd: 8, data: { uid: 5, reason: 4, durationS: 30 }, events: [{ type: 'kick_out', targetUid: 5, durationS: 30 }] },
     { cmd: 8, data: { uid: 5, reason: 60 }, events: [] },
     { cmd: 3, data: { changes: { muteAllAudio: true } }, events: [{ type: 'mute_all', muted: true }] },
+    { cmd: 5, data: { userId: 3, uid: 7, grantBoard: true, byUserId: 1 }, events: [{ type: 'authorize', targetUid: 7, granted: true }] },
+    { cmd: 5, data: { userId: 3, uid: 7, grantBoard: true, byUserId: 3 }, events: [] },
+    { cmd: 6, data: { userId: 3, uid: 7, state: 1 }, events: [] },
     { cmd: 3, data: { changes: { muteAllChat: true } }, events: [] },
     { cmd: 4, data: { uid: 5, changes: { stage: true, handsUp: false } }, events: [{ type: 'hands_up', uid: 5, up: false }, { type: 'stage', uid: 5, up: true }] },
     { cmd: 4, data: { uid: 5, changes: { enableAudio: false, grantBoard: true } }, events: [{ type: 'mute', targetUid: 5, muted: true }, { type: 'authorize', targetUid: 5, granted: true }] },
