@@ -1,3 +1,5 @@
+import { SCHOOL_KEY_SUFFIXES, schoolTag } from './key-schema.js';
+
 /**
  * Every Redis key classbell uses. A school's keys share the hash tag `{s<sid>}` and a room's keys
  * `{r<roomId>}`, so every script and transaction stays in one slot of a Redis Cluster; global keys
@@ -8,25 +10,25 @@ export class Keys {
 
   /** `<prefix>:{s<sid>}`: the common head of a school's keys. */
   tag(sid: number): string {
-    return `${this.prefix}:{s${sid}}`;
+    return schoolTag(this.prefix, sid);
   }
   school(sid: number): string {
-    return `${this.tag(sid)}:school`;
+    return `${this.tag(sid)}${SCHOOL_KEY_SUFFIXES.school}`;
   }
   /** Ordered outbox: event ids waiting to be pushed, head first. */
   outbox(sid: number): string {
-    return `${this.tag(sid)}:q`;
+    return `${this.tag(sid)}${SCHOOL_KEY_SUFFIXES.outbox}`;
   }
   /** Deliveries per minute over the last hour: field = minute number since the epoch (dashboard sparkline). */
   deliveriesPerMinute(sid: number): string {
-    return `${this.tag(sid)}:dpm`;
+    return `${this.tag(sid)}${SCHOOL_KEY_SUFFIXES.perMinute}`;
   }
   /** Drain state and delivery counters. */
   state(sid: number): string {
-    return `${this.tag(sid)}:st`;
+    return `${this.tag(sid)}${SCHOOL_KEY_SUFFIXES.state}`;
   }
   eventPrefix(sid: number): string {
-    return `${this.tag(sid)}:e:`;
+    return `${this.tag(sid)}${SCHOOL_KEY_SUFFIXES.eventPrefix}`;
   }
   event(sid: number, id: string): string {
     return `${this.eventPrefix(sid)}${id}`;
@@ -36,7 +38,7 @@ export class Keys {
    * "<acceptance ms>-<seq>" and whose one field `i` is the event id.
    */
   schoolLog(sid: number): string {
-    return `${this.tag(sid)}:log`;
+    return `${this.tag(sid)}${SCHOOL_KEY_SUFFIXES.log}`;
   }
   /** A class's course schedule and lesson-summary state. */
   classRecord(sid: number, classId: number): string {
@@ -55,7 +57,7 @@ export class Keys {
    * arrived (ms), members the list keys: written with the first sample, so a lost job is found.
    */
   netDue(sid: number): string {
-    return `${this.tag(sid)}:net-due`;
+    return `${this.tag(sid)}${SCHOOL_KEY_SUFFIXES.netDue}`;
   }
   /** Raw network samples of a class for one 5-minute window (aggregated into "Net"). */
   netSamples(sid: number, classId: number, windowStartS: number): string {

@@ -1,4 +1,5 @@
 import type { RedisClient } from '../lib/redis.js';
+import { luaKeySchema } from './key-schema.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
@@ -39,11 +40,15 @@ interface LoadedScript {
   numberOfKeys: number;
 }
 
-/** Reads a script and splices in its `--- @include "name"` lines (from ./lua/includes). */
+/**
+ * Reads a script and splices in its `--- @include "name"` lines (from ./lua/includes, or the key
+ * schema generated from key-schema.ts).
+ */
 function loadScript(file: string): LoadedScript {
   const source = readFileSync(new URL(file, LUA_DIR), 'utf8');
   const lua = source.replace(/^--- @include "([a-z0-9-]+)"$/gm, (_line, name: string) =>
-    readFileSync(new URL(`includes/${name}.lua`, LUA_DIR), 'utf8'),
+    // The key schema is generated from key-schema.ts; the other includes are files.
+    name === 'key-schema' ? luaKeySchema() : readFileSync(new URL(`includes/${name}.lua`, LUA_DIR), 'utf8'),
   );
   const keys = /-(\d+)\.lua$/.exec(file);
   if (!keys) throw new Error(`script file ${file} does not name its key count`);

@@ -26,12 +26,13 @@
            {skipped ids (apply mode)}}
        or {"no_school", sid} | {"id_taken", id} (strict and check modes; nothing written)
 ]]
+--- @include "key-schema"
 
 local prefix, nowMs, appId, retentionS, mode = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), ARGV[5]
 local count = tonumber(ARGV[6])
 local FIRST, WIDTH = 7, 7
 
-local function tag(sid) return prefix .. ':{s' .. sid .. '}' end
+local function tag(sid) return schoolTag(prefix, sid) end
 
 -- What the batch needs of each school, read once: {status, subs, sched, ls} (status false: no
 -- such school).
@@ -43,7 +44,7 @@ local function school(sid)
     -- The drain state mirrors the school's status (hold) and subscriptions (create-school,
     -- set-school-status, SchoolStore.update): one read. A school without the mirror (registered
     -- before it existed) is read from its own hash.
-    local st = redis.call('HMGET', t .. ':st', 'sched', 'ls', 'hold', 'subs', 'deleting')
+    local st = redis.call('HMGET', t .. KEY.state, 'sched', 'ls', 'hold', 'subs', 'deleting')
     local status, subs = nil, st[4]
     if st[5] == '1' then
       -- Being deleted (mark-school-deleting): the school is gone.
@@ -51,7 +52,7 @@ local function school(sid)
     elseif st[3] and subs then
       status = st[3] == '0' and 'active' or 'inactive'
     else
-      local h = redis.call('HMGET', t .. ':school', 'status', 'subs')
+      local h = redis.call('HMGET', t .. KEY.school, 'status', 'subs')
       status, subs = h[1], h[2]
       if status == 'deleting' then status = nil end
     end
@@ -70,7 +71,7 @@ local function check(id, sid, indexed)
   seen[key] = true
   -- An id classbell just assigned cannot exist yet, unless a journaled batch is applied again.
   if indexed ~= '1' and mode ~= 'apply' then return nil end
-  local eventKey = tag(sid) .. ':e:' .. id
+  local eventKey = tag(sid) .. KEY.eventPrefix .. id
   local owner = redis.call('HGET', eventKey, 'app')
   if owner then
     if owner ~= appId then return {'id_taken', id} end
@@ -119,7 +120,7 @@ end
 
 local function store(id, sid, indexed, etype, json, classKey)
   local t = tag(sid)
-  local eventKey = t .. ':e:' .. id
+  local eventKey = t .. KEY.eventPrefix .. id
   local subs = school(sid).subs
   local pushed = subs == '*' or (subs and string.find(subs, ',' .. etype .. ',', 1, true) ~= nil)
   redis.call('HSET', eventKey, 'ev', json, 'at', nowMs)
@@ -131,8 +132,8 @@ local function store(id, sid, indexed, etype, json, classKey)
     rolling[classKey] = true
   end
   if pushed then
-    append(t .. ':q', id)
-    redis.call('XADD', t .. ':log', logEntryMs(sid) .. '-*', 'i', id)
+    append(t .. KEY.outbox, id)
+    redis.call('XADD', t .. KEY.log, logEntryMs(sid) .. '-*', 'i', id)
     if not touched[sid] then touched[sid] = true; table.insert(touchedOrder, sid) end
   else
     redis.call('EXPIRE', eventKey, retentionS)
@@ -152,12 +153,12 @@ for i = 0, count - 1 do
     if redis.call('RPUSH', sampleKey, json) == 1 then
       table.insert(samplesStarted, sampleKey)
       -- Noted with the first sample, so a Net report job lost before it was added is found again.
-      redis.call('ZADD', tag(sid) .. ':net-due', nowMs, sampleKey)
+      redis.call('ZADD', tag(sid) .. KEY.netDue, nowMs, sampleKey)
     end
     redis.call('EXPIRE', sampleKey, retentionS)
     if indexed == '1' then
       -- A marker, so the same id is recognised when posted again.
-      local marker = tag(sid) .. ':e:' .. id
+      local marker = tag(sid) .. KEY.eventPrefix .. id
       redis.call('HSET', marker, 'app', appId, 'st', 'sample', 'at', nowMs)
       redis.call('EXPIRE', marker, retentionS)
     end
@@ -178,7 +179,7 @@ end
 
 local wakes, activity = {}, {}
 for _, sid in ipairs(touchedOrder) do
-  local stateKey = tag(sid) .. ':st'
+  local stateKey = tag(sid) .. KEY.state
   local s = school(sid)
   local ms = string.format('%d', logMs[sid])
   if math.floor(logMs[sid] / 1000) > math.floor(s.ls / 1000) then

@@ -17,14 +17,15 @@
           {"retry", headAttempts, epoch} (failure recorded; add job d-<sid>-<epoch> after the delay;
           the same failure sent again answers the same, so a retried batch loses no retry job)
 ]]
+--- @include "key-schema"
 --- @include "drain-state"
 
 local prefix, nowMs, retentionS, keep = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 
 local function settle(sid, token, id, attempt, outcome, errorText)
-  local tag = prefix .. ':{s' .. sid .. '}'
-  local stateKey, outboxKey = tag .. ':st', tag .. ':q'
-  local eventKey, perMinuteKey = tag .. ':e:' .. id, tag .. ':dpm'
+  local tag = schoolTag(prefix, sid)
+  local stateKey, outboxKey = tag .. KEY.state, tag .. KEY.outbox
+  local eventKey, perMinuteKey = tag .. KEY.eventPrefix .. id, tag .. KEY.perMinute
   -- The hot path (one delivered event) is kept to 7 commands: the state is read once and written
   -- once, the head is popped without a separate look, and the event record is read once.
   -- hold: "1" once the school is no longer active (set-school-status mirrors its status here).
