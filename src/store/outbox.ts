@@ -3,6 +3,7 @@ import { nodeOfKey, type RedisClient } from '../lib/redis.js';
 import { readDrainState, readDrainStates, type DrainState } from './drain-state.js';
 import type { Keys } from './keys.js';
 import { ReplicaWait, type WriteMark } from './replica-wait.js';
+import { ingestEventsScript } from './outbox-scripts.js';
 import { runScript } from './scripts.js';
 import { SettleBatch, type SettleResult } from './settle-batch.js';
 
@@ -160,22 +161,21 @@ export class OutboxStore {
   }
 
   private async ingestGroup(appId: string, entries: OutboxEntry[], nowMs: number, mode: 'strict' | 'check' | 'apply'): Promise<IngestResult> {
-    const args: (string | number)[] = [this.keys.prefix, nowMs, appId, this.retentionS, mode, entries.length];
-    for (const e of entries) args.push(e.id, e.sid, e.indexed ? '1' : '0', e.type, e.json, e.classListKey ?? '', e.sampleKey ?? '');
-    const reply = (await runScript(this.redis, 'ingestEvents', [this.keys.school(entries[0]!.sid)], args)) as [string, ...unknown[]];
-    if (reply[0] === 'no_school') return { kind: 'no_school', sid: Number(reply[1]) };
-    if (reply[0] === 'id_taken') return { kind: 'id_taken', id: String(reply[1]) };
+    const reply = await ingestEventsScript(this.redis, this.keys.school(entries[0]!.sid), {
+      prefix: this.keys.prefix, nowMs, appId, retentionS: this.retentionS, mode,
+      events: entries.map((e) => ({
+        id: e.id, sid: String(e.sid), indexed: e.indexed, type: e.type, json: e.json, classKey: e.classListKey ?? '', sampleKey: e.sampleKey ?? '',
+      })),
+    });
+    if (reply.kind !== 'ok') return reply;
     if (mode === 'check') return { kind: 'ok', accepted: [], duplicates: [], wakes: [], samplesStarted: [] };
-    const [, accepted, duplicates, wakes, samplesStarted, activity] = reply as [string, string[], string[], (string | number)[], string[], string[]];
-    if (activity.length > 0) await this.noteActivity(activity);
-    return { kind: 'ok', accepted, duplicates, wakes: pairs(wakes), samplesStarted };
+    if (reply.activity.length > 0) await this.noteActivity(reply.activity);
+    return { kind: 'ok', accepted: reply.accepted, duplicates: reply.duplicates, wakes: reply.wakes, samplesStarted: reply.samplesStarted };
   }
 
   /** Updates the all-schools log hint (a separate key: it may live on another cluster node). */
-  private async noteActivity(flat: string[]): Promise<void> {
-    const args: string[] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) args.push(flat[i + 1]!, flat[i]!);
-    await this.redis.zadd(this.keys.logActivity, 'GT', ...args);
+  private async noteActivity(activity: { sid: number; ms: number }[]): Promise<void> {
+    await this.redis.zadd(this.keys.logActivity, 'GT', ...activity.flatMap(({ sid, ms }) => [ms, String(sid)]));
   }
 
   /** Claims the school for a drain job (mode claim: check = epoch) or continues (mode next: check = token). */
@@ -245,10 +245,4 @@ export class OutboxStore {
     )) as [number, number | null];
     return { requeued: reply[0], wakeEpoch: typeof reply[1] === 'number' ? reply[1] : null };
   }
-}
-
-function pairs(flat: (string | number)[]): { sid: number; epoch: number }[] {
-  const out: { sid: number; epoch: number }[] = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) out.push({ sid: Number(flat[i]), epoch: Number(flat[i + 1]) });
-  return out;
 }

@@ -66,7 +66,7 @@ function script(name: ScriptName): LoadedScript {
 }
 
 /** Runs a Lua script by its SHA, loading it into Redis on first use (NOSCRIPT). */
-export async function runScript(redis: RedisClient, name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown> {
+export async function runScript(redis: RedisClient, name: ScriptName, keys: string[], args: (string | number | Buffer)[]): Promise<unknown> {
   const s = script(name);
   if (keys.length !== s.numberOfKeys && s.numberOfKeys !== 0) {
     throw new Error(`script ${name} takes ${s.numberOfKeys} keys, got ${keys.length}`);

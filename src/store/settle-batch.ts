@@ -2,11 +2,9 @@ import type { RedisClient } from '../lib/redis.js';
 import { flushWrites } from '../lib/redis-coalesce.js';
 import type { Keys } from './keys.js';
 import type { ReplicaWait } from './replica-wait.js';
-import { runScript } from './scripts.js';
+import { settleHeadsScript, type SettleInput, type SettleResult } from './outbox-scripts.js';
 
-export type SettleResult =
-  | { kind: 'stale' | 'moved' | 'ok' | 'held' }
-  | { kind: 'retry'; headAttempts: number; epoch: number };
+export type { SettleResult } from './outbox-scripts.js';
 
 /** One school's head outcome, as the settle script takes it. */
 export interface SettleItem {
@@ -81,12 +79,14 @@ export class SettleBatch {
   }
 
   private async send(items: Pending[], mayRetryAlone: boolean): Promise<void> {
-    const args: (string | number)[] = [this.keys.prefix, Date.now(), this.retentionS, this.attemptsKept, items.length];
-    for (const { item: it } of items) args.push(it.sid, it.token, it.eventId, it.attemptJson, it.outcome, it.errorText);
+    const input: SettleInput = {
+      prefix: this.keys.prefix, nowMs: Date.now(), retentionS: this.retentionS, attemptsKept: this.attemptsKept,
+      items: items.map(({ item: it }) => ({ sid: String(it.sid), token: it.token, id: it.eventId, attempt: it.attemptJson, outcome: it.outcome, error: it.errorText })),
+    };
     const mark = this.replicas?.mark() ?? 0;
-    let replies: unknown[][];
+    let results: SettleResult[];
     try {
-      replies = (await runScript(this.redis, 'settleHeads', [this.keys.school(items[0]!.item.sid)], args)) as unknown[][];
+      results = await settleHeadsScript(this.redis, this.keys.school(items[0]!.item.sid), input);
     } catch (error) {
       // A cluster whose slots moved since the grouping: each item on its own node. An item the
       // failed call already applied answers "moved" (its head is gone) and its drainer refetches.
@@ -100,7 +100,7 @@ export class SettleBatch {
     // A drain pushes a school's next event only after this: a settle lost in a failover can then
     // only bring back the event just pushed, never one before it.
     if (this.replicas?.enabled && !(await this.confirmed(items, mark))) return;
-    items.forEach((it, i) => it.resolve(toResult(replies[i]!)));
+    items.forEach((it, i) => it.resolve(results[i]!));
   }
 
   /** Waits for the replicas; on failure rejects every item (the drain stops as on a Redis error). */
@@ -113,9 +113,4 @@ export class SettleBatch {
       return false;
     }
   }
-}
-
-function toResult(reply: unknown[]): SettleResult {
-  if (reply[0] === 'retry') return { kind: 'retry', headAttempts: Number(reply[1]), epoch: Number(reply[2]) };
-  return { kind: reply[0] as 'stale' | 'moved' | 'ok' | 'held' };
 }

@@ -5,6 +5,7 @@
 import type { RedisClient } from '../../src/lib/redis.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keys } from '../../src/store/keys.js';
+import { packScriptInput } from '../../src/store/script-args.js';
 import { runScript } from '../../src/store/scripts.js';
 import { dropPrefix, testRedis, uniquePrefix } from '../helpers/harness.js';
 
@@ -36,11 +37,15 @@ describe('settle-heads', () => {
 
   type Item = { sid: number; id: string; outcome: string; token?: string };
   function settleMany(items: Item[], nowMs: number) {
-    const args: (string | number)[] = [prefix, nowMs, 3600, 5, items.length];
-    for (const it of items) {
-      args.push(it.sid, it.token ?? TOKEN, it.id, JSON.stringify({ n: 1, outcome: it.outcome }), it.outcome, it.outcome === 'delivered' ? '' : 'HTTP 500');
-    }
-    return runScript(redis, 'settleHeads', [keys.school(items[0]!.sid)], args) as Promise<unknown[][]>;
+    // The script's own replies (SettleBatch decodes them): this file tests the script.
+    const input = packScriptInput({
+      prefix, nowMs, retentionS: 3600, attemptsKept: 5,
+      items: items.map((it) => ({
+        sid: String(it.sid), token: it.token ?? TOKEN, id: it.id, attempt: JSON.stringify({ n: 1, outcome: it.outcome }), outcome: it.outcome,
+        error: it.outcome === 'delivered' ? '' : 'HTTP 500',
+      })),
+    });
+    return runScript(redis, 'settleHeads', [keys.school(items[0]!.sid)], [input]) as Promise<unknown[][]>;
   }
   async function settle(id: string, outcome: string, nowMs: number, token = TOKEN) {
     return (await settleMany([{ sid: SID, id, outcome, token }], nowMs))[0]!;

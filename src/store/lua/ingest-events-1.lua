@@ -4,16 +4,15 @@
   the whole batch; on a cluster, the caller splits the batch by node: the flag above lets one
   script touch several schools' slots as long as one node serves them all).
   KEYS[1] the school hash of the first event (routes the script to its node)
-  ARGV[1] key prefix   ARGV[2] now (ms)   ARGV[3] app id
-  ARGV[4] retention (s) for events that are stored but never pushed
-  ARGV[5] mode: "strict" = check every event, then write all or nothing
-                "check"  = check only, write nothing (first step of a batch that spans nodes)
-                "apply"  = write every event that passes, skip the others (a journaled batch)
-  ARGV[6] number of events, then 7 values per event:
-          id, sid, indexed ("1" = id chosen by the client), type, event JSON, class list key ("" or
-          the list of the class's in-class event ids, kept for the lesson summary), sample key
-          ("" or a list where the raw event is appended instead of being stored and pushed:
-          network samples, aggregated later)
+  ARGV[1] the batch, msgpack-packed by OutboxStore (IngestInput): {prefix, nowMs, appId,
+          retentionS (for events stored but never pushed), mode, events = {{id, sid (a string),
+          indexed (the id was chosen by the client), type, json (the event), classKey ("" or the
+          list of the class's in-class event ids, kept for the lesson summary), sampleKey ("" or a
+          list where the raw event is appended instead of being stored and pushed: network samples,
+          aggregated later)}, ...}}
+  mode: "strict" = check every event, then write all or nothing
+        "check"  = check only, write nothing (first step of a batch that spans nodes)
+        "apply"  = write every event that passes, skip the others (a journaled batch)
   An id is taken when the school already holds an event (or sample marker) with that id: from the
   same app it is a duplicate, from another app a conflict. Only client-chosen ids record their app
   (an assigned id is new by construction: finding it again means a journaled batch re-applied).
@@ -28,9 +27,10 @@
 ]]
 --- @include "key-schema"
 
-local prefix, nowMs, appId, retentionS, mode = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), ARGV[5]
-local count = tonumber(ARGV[6])
-local FIRST, WIDTH = 7, 7
+local input = cmsgpack.unpack(ARGV[1])
+local prefix, nowMs, appId, retentionS, mode = input.prefix, input.nowMs, input.appId, input.retentionS, input.mode
+local events = input.events
+local count = #events
 
 local function tag(sid) return schoolTag(prefix, sid) end
 
@@ -70,7 +70,7 @@ local function check(id, sid, indexed)
   if seen[key] then return 'duplicate' end
   seen[key] = true
   -- An id classbell just assigned cannot exist yet, unless a journaled batch is applied again.
-  if indexed ~= '1' and mode ~= 'apply' then return nil end
+  if not indexed and mode ~= 'apply' then return nil end
   local eventKey = tag(sid) .. KEY.eventPrefix .. id
   local owner = redis.call('HGET', eventKey, 'app')
   if owner then
@@ -82,9 +82,9 @@ local function check(id, sid, indexed)
 end
 
 local verdicts = {}
-for i = 0, count - 1 do
-  local base = FIRST + i * WIDTH
-  local verdict = check(ARGV[base], ARGV[base + 1], ARGV[base + 2])
+for i = 1, count do
+  local e = events[i]
+  local verdict = check(e.id, e.sid, e.indexed)
   if type(verdict) == 'table' and mode ~= 'apply' then return verdict end
   verdicts[i] = verdict
 end
@@ -124,7 +124,7 @@ local function store(id, sid, indexed, etype, json, classKey)
   local subs = school(sid).subs
   local pushed = subs == '*' or (subs and string.find(subs, ',' .. etype .. ',', 1, true) ~= nil)
   redis.call('HSET', eventKey, 'ev', json, 'at', nowMs)
-  if indexed == '1' then redis.call('HSET', eventKey, 'app', appId) end
+  if indexed then redis.call('HSET', eventKey, 'app', appId) end
   -- q: how many times the id stands in the outbox (a redelivery queues it again).
   if not pushed then redis.call('HSET', eventKey, 'st', 'unsubscribed', 'q', 0) end
   if classKey ~= '' then
@@ -140,10 +140,10 @@ local function store(id, sid, indexed, etype, json, classKey)
   end
 end
 
-for i = 0, count - 1 do
-  local base = FIRST + i * WIDTH
-  local id, sid, indexed, etype, json = ARGV[base], ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4]
-  local classKey, sampleKey = ARGV[base + 5], ARGV[base + 6]
+for i = 1, count do
+  local e = events[i]
+  local id, sid, indexed, etype, json = e.id, e.sid, e.indexed, e.type, e.json
+  local classKey, sampleKey = e.classKey, e.sampleKey
   local verdict = verdicts[i]
   if verdict == 'duplicate' then
     table.insert(duplicates, id)
@@ -156,7 +156,7 @@ for i = 0, count - 1 do
       redis.call('ZADD', tag(sid) .. KEY.netDue, nowMs, sampleKey)
     end
     redis.call('EXPIRE', sampleKey, retentionS)
-    if indexed == '1' then
+    if indexed then
       -- A marker, so the same id is recognised when posted again.
       local marker = tag(sid) .. KEY.eventPrefix .. id
       redis.call('HSET', marker, 'app', appId, 'st', 'sample', 'at', nowMs)

@@ -7,10 +7,10 @@
   On a single Redis one call may hold any schools; on a cluster the caller groups the schools by
   node (the flag above lets one script touch several schools' slots on one node).
   KEYS[1] the school hash of the first item (routes the script to its node)
-  ARGV[1] key prefix  ARGV[2] now (ms)  ARGV[3] retention (s)  ARGV[4] attempts kept per event
-  ARGV[5] number of items, then 6 values per item:
-          sid, owner token, event id, attempt JSON ("" for gone), outcome (delivered | gone |
-          a failure), error text (failures)
+  ARGV[1] the batch, msgpack-packed by SettleBatch (SettleInput): {prefix, nowMs, retentionS (s),
+          attemptsKept (per event), items = {{sid (a string), token (the drainer's), id (the head
+          event), attempt (its JSON, "" for gone), outcome (delivered | gone | a failure), error (the
+          failure's text)}, ...}}
   Returns one reply per item, in order:
           {"stale"} (ownership lost: stop), {"moved"} (the head changed, e.g. skipped: refetch),
           {"ok"} (delivered), {"held"} (delivered, but the school is no longer active: stop),
@@ -20,7 +20,8 @@
 --- @include "key-schema"
 --- @include "drain-state"
 
-local prefix, nowMs, retentionS, keep = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local input = cmsgpack.unpack(ARGV[1])
+local prefix, nowMs, retentionS, keep = input.prefix, input.nowMs, input.retentionS, input.attemptsKept
 
 local function settle(sid, token, id, attempt, outcome, errorText)
   local tag = schoolTag(prefix, sid)
@@ -115,10 +116,8 @@ local function settle(sid, token, id, attempt, outcome, errorText)
   return {'retry', headAttempts, epoch}
 end
 
-local count, FIRST, WIDTH = tonumber(ARGV[5]), 6, 6
 local replies = {}
-for i = 0, count - 1 do
-  local base = FIRST + i * WIDTH
-  replies[i + 1] = settle(ARGV[base], ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4], ARGV[base + 5])
+for i, item in ipairs(input.items) do
+  replies[i] = settle(item.sid, item.token, item.id, item.attempt, item.outcome, item.error)
 end
 return replies

@@ -1,0 +1,113 @@
+import type { RedisClient } from '../lib/redis.js';
+import { packScriptInput } from './script-args.js';
+import { runScript } from './scripts.js';
+
+/**
+ * Typed calls of the outbox's batch scripts (ingest-events, settle-heads): each builds the script's
+ * one structured argument and decodes its reply into a typed result with named outcomes.
+ */
+
+/** One event as ingest-events takes it. */
+export interface IngestEventInput {
+  id: string;
+  /** A string: Lua would print a large number in exponent form inside a key. */
+  sid: string;
+  /** The id was chosen by the client (idempotency key). */
+  indexed: boolean;
+  type: string;
+  json: string;
+  /** The class's in-class event list, or "". */
+  classKey: string;
+  /** Append the raw event here instead of storing and pushing it (network samples), or "". */
+  sampleKey: string;
+}
+
+export interface IngestInput {
+  prefix: string;
+  nowMs: number;
+  appId: string;
+  retentionS: number;
+  mode: 'strict' | 'check' | 'apply';
+  events: IngestEventInput[];
+}
+
+export type IngestReply =
+  | {
+      kind: 'ok';
+      accepted: string[];
+      duplicates: string[];
+      /** Schools to start a drain job for: job d-<sid>-<epoch>. */
+      wakes: { sid: number; epoch: number }[];
+      samplesStarted: string[];
+      /** Schools whose newest delivery-log entry moved into a new second (the all-schools hint). */
+      activity: { sid: number; ms: number }[];
+    }
+  | { kind: 'no_school'; sid: number }
+  | { kind: 'id_taken'; id: string };
+
+const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
+
+/** Flat {a1, b1, a2, b2, …} pairs of numbers. */
+function numberPairs<K extends string, V extends string>(value: unknown, a: K, b: V): ({ [P in K | V]: number })[] {
+  const flat = Array.isArray(value) ? value : [];
+  const out: ({ [P in K | V]: number })[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push({ [a]: Number(flat[i]), [b]: Number(flat[i + 1]) } as { [P in K | V]: number });
+  return out;
+}
+
+/** Runs ingest-events for events whose schools live on the node of `routeKey`. */
+export async function ingestEventsScript(redis: RedisClient, routeKey: string, input: IngestInput): Promise<IngestReply> {
+  const reply = (await runScript(redis, 'ingestEvents', [routeKey], [packScriptInput(input)])) as unknown[];
+  switch (reply[0]) {
+    case 'no_school':
+      return { kind: 'no_school', sid: Number(reply[1]) };
+    case 'id_taken':
+      return { kind: 'id_taken', id: String(reply[1]) };
+    case 'ok':
+      return {
+        kind: 'ok', accepted: strings(reply[1]), duplicates: strings(reply[2]), wakes: numberPairs(reply[3], 'sid', 'epoch'),
+        samplesStarted: strings(reply[4]), activity: numberPairs(reply[5], 'sid', 'ms'),
+      };
+    default:
+      throw new Error(`ingest-events answered ${JSON.stringify(reply[0])}`);
+  }
+}
+
+/** One school's head outcome, as settle-heads takes it. */
+export interface SettleItemInput {
+  sid: string;
+  token: string;
+  id: string;
+  /** The attempt as JSON ("" when the record is gone). */
+  attempt: string;
+  /** delivered | gone | the failure's outcome. */
+  outcome: string;
+  error: string;
+}
+
+export interface SettleInput {
+  prefix: string;
+  nowMs: number;
+  retentionS: number;
+  attemptsKept: number;
+  items: SettleItemInput[];
+}
+
+export type SettleResult =
+  | { kind: 'stale' | 'moved' | 'ok' | 'held' }
+  | { kind: 'retry'; headAttempts: number; epoch: number };
+
+const SETTLE_KINDS = new Set(['stale', 'moved', 'ok', 'held']);
+
+function settleResult(reply: unknown): SettleResult {
+  const [kind, headAttempts, epoch] = Array.isArray(reply) ? reply : [];
+  if (kind === 'retry') return { kind, headAttempts: Number(headAttempts), epoch: Number(epoch) };
+  if (typeof kind === 'string' && SETTLE_KINDS.has(kind)) return { kind: kind as 'stale' | 'moved' | 'ok' | 'held' };
+  throw new Error(`settle-heads answered ${JSON.stringify(reply)}`);
+}
+
+/** Runs settle-heads for items whose schools live on the node of `routeKey`: one result per item, in order. */
+export async function settleHeadsScript(redis: RedisClient, routeKey: string, input: SettleInput): Promise<SettleResult[]> {
+  const replies = (await runScript(redis, 'settleHeads', [routeKey], [packScriptInput(input)])) as unknown[];
+  return replies.map(settleResult);
+}
