@@ -8,7 +8,7 @@ import { AppError, notFound } from '../lib/errors.js';
 import type { StoredEvent } from '../store/deliveries.js';
 import { ingestFromApp } from '../services/ingest.js';
 import { requireAdminOrSchool, requireApp } from './auth.js';
-import { wakeDrains } from './school-actions.js';
+import { wakeDrains } from '../services/add-jobs.js';
 import { parse } from './validate.js';
 
 export const eventIdParams = z.object({ id: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'not an event id') });
