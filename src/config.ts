@@ -87,6 +87,9 @@ const envSchema = z
     REDIS_DATA_DIR: z.string().default('./data'),
   })
 
+/** Every environment variable classbell reads (docs/configuration.md must list exactly these). */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(envSchema.shape));
+
 /** Rules across variables, checked on the raw values so they are reported with every other problem. */
 function crossProblems(env: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
