@@ -38,8 +38,10 @@ describe('token refresh (RTC, RTM and screen tokens)', () => {
     expect(before.screen).toMatchObject({ type: AGORA_SERVICE.rtc, fields: [info.room.channelName, String(screenId)] });
     expect(expiryOf(me.user.rtmToken).fields).toEqual([String(uid)]);
 
-    // Tokens carry whole seconds: wait for the next one so the new expiry can be later.
-    await waitFor('the next second', () => Math.floor(Date.now() / 1000) > decodeAccessToken2(info.user.rtcToken).issueTs);
+    // Tokens carry whole seconds: wait for the second after the latest of the three was issued
+    // (building them may straddle a second), so every new expiry can be later.
+    const issuedS = Math.max(...[info.user.rtcToken, info.user.rtmToken, info.user.screenToken].map((t) => decodeAccessToken2(t).issueTs));
+    await waitFor('the next second', () => Math.floor(Date.now() / 1000) > issuedS);
     const fresh = await call(m, 'post', `/${me.roomId}/token/refresh`, me.userToken, undefined, tokens);
     const after = { rtc: expiryOf(fresh.rtcToken), rtm: expiryOf(fresh.rtmToken), screen: expiryOf(fresh.screenToken) };
     for (const kind of ['rtc', 'rtm', 'screen'] as const) {
