@@ -59,7 +59,7 @@ const envSchema = z
     WHITEBOARD_SK: z.string().min(1).max(256).optional(),
     WHITEBOARD_API_URL: z.url({ protocol: /^https?$/ }).optional(),
     WHITEBOARD_REGION: z.enum(['us-sv', 'sg', 'in-mum', 'eu', 'cn-hz']).default('us-sv'),
-    // classbell's own settings (not in the contract, documented in the README)
+    // classbell's own settings (not in the contract, documented in docs/configuration.md)
     KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('cb'),
     WORKER_CONCURRENCY: int(1, 10_000).default(200),
     DRAIN_BATCH: int(1, 1000).default(64),

@@ -3,7 +3,7 @@
  * signal. Passed in (never read from globals) so commands stay testable.
  */
 
-/** Exit codes (README "CLI and receiver kit"): 0 ok, 1 API or check failure, 2 usage error. */
+/** Exit codes (docs/operations.md, "CLI and receiver kit"): 0 ok, 1 API or check failure, 2 usage error. */
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;

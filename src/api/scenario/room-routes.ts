@@ -28,7 +28,7 @@ export function scenarioEntryRoute(deps: Deps, auth: Authenticator): Router {
     // The clients send no role: the room's first user hosts it, as in Agora Meeting.
     // They send no heartbeats either (the seed service follows their RTM presence): no sweep for them.
     const input = parse(entrySchema, req.body);
-    // A user identity belongs to one app (README "Security").
+    // A user identity belongs to one app (docs/operations.md, "Security").
     await claimUserIdentity(deps, app.appId, input.userUuid);
     const entered = await enterRoom(deps, app, { ...input, hostIfNone: true, heartbeats: false });
     // iOS sends its RTM token and uid as headers on later calls (HttpManager saveHttpHeader1).
