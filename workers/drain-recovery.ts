@@ -13,7 +13,7 @@ export interface RecoveryContext {
  * The delay the school's current drain job should have if it has to be added again, or null when
  * the state says no job is due (nothing scheduled). A retry keeps what is left of its delay.
  */
-export function dueJobDelayMs(state: DrainState, scheduleMs: readonly number[], nowMs: number): number | null {
+function dueJobDelayMs(state: DrainState, scheduleMs: readonly number[], nowMs: number): number | null {
   if (!state.scheduled || state.epoch < 1) return null;
   if (state.phase !== 'retry_wait') return 0;
   return remainingRetryDelayMs(scheduleMs, state.headAttempts, nowMs - state.atMs);

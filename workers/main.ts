@@ -24,7 +24,7 @@ export interface RunningWorkers {
 }
 
 /** The stalled-job check's period for a lock duration: a third of it, within 0.5–15 s. */
-export const stalledIntervalMs = (jobLockMs: number) => Math.min(15_000, Math.max(500, Math.round(jobLockMs / 3)));
+const stalledIntervalMs = (jobLockMs: number) => Math.min(15_000, Math.max(500, Math.round(jobLockMs / 3)));
 
 /** Stored on each job the worker takes (BullMQ's processedBy): which process runs a drain. */
 export const workerName = (pid = process.pid) => `classbell-${hostname()}-${pid}`;

@@ -39,7 +39,7 @@ export async function reconcileDrains(deps: Deps, nowMs = Date.now()): Promise<n
 }
 
 /** A delete still listed after this long lost its process half-way (a DELETE takes milliseconds). */
-export const DELETE_GRACE_MS = 5_000;
+const DELETE_GRACE_MS = 5_000;
 
 /** Finishes school deletes whose process died half-way (SchoolStore.delete). */
 export async function reconcileDeletes(deps: Deps, nowMs = Date.now()): Promise<number> {

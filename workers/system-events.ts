@@ -4,7 +4,7 @@ import { AppError } from '../src/lib/errors.js';
 import { storeEvents } from '../src/services/ingest.js';
 
 /** The app id under which classbell's own events (summaries, Net reports) are stored. */
-export const SYSTEM_APP_ID = 'classbell';
+const SYSTEM_APP_ID = 'classbell';
 
 /**
  * Queues events classbell computed itself. Their ids are fixed (e.g. `end_<sid>_<classId>`), so a

@@ -5,7 +5,7 @@ import type { Queue } from 'bullmq';
 import type { RequestHandler } from 'express';
 
 /** Where the admin router mounts Bull Board. */
-export const QUEUES_PATH = '/admin/queues';
+const QUEUES_PATH = '/admin/queues';
 
 /** Bull Board's express app for classbell's queue, served under QUEUES_PATH. */
 export function queuesBoard(queue: Queue): RequestHandler {

@@ -33,7 +33,7 @@ export interface Session {
 const sha256Hex = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 
 /** Reads one cookie from a Cookie header (no dependency for a single name). */
-export function readCookie(header: string | undefined, name: string): string | undefined {
+function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');

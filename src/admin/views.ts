@@ -3,7 +3,7 @@ import { DELIVERY_STATUSES } from '../store/deliveries.js';
 import type { Session } from './sessions.js';
 
 /** Escapes text for HTML element content and double-quoted attribute values. */
-export function esc(value: unknown): string {
+function esc(value: unknown): string {
   return String(value)
     .replaceAll('&', '&amp;')
     .replaceAll('<', '&lt;')

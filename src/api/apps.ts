@@ -12,7 +12,7 @@ export const createAppSchema = z.strictObject({
   sids: z.union([z.literal('*'), z.array(sidSchema).min(1).max(100_000)]).describe('Schools the app may post for, or "*"'),
 });
 
-export const appIdParams = z.object({ appId: z.string().regex(/^[0-9a-f]{32}$/, 'expected 32 hex characters') });
+const appIdParams = z.object({ appId: z.string().regex(/^[0-9a-f]{32}$/, 'expected 32 hex characters') });
 
 /** /v1/apps: classroom servers and their credentials (admin only). */
 export function appsRouter(deps: Deps, auth: Authenticator): Router {

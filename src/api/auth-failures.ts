@@ -6,7 +6,7 @@ import type { Limit, RateLimiter } from '../store/rate-limits.js';
  * IPv6 included) as it is, an IPv6 address by its /64, since one host usually holds a whole /64
  * and could otherwise rotate through it freely.
  */
-export function failureSubject(ip: string | undefined): string {
+function failureSubject(ip: string | undefined): string {
   if (!ip || !ipaddr.isValid(ip)) return 'unknown';
   const address = ipaddr.process(ip);
   if (address.kind() === 'ipv4') return address.toString();

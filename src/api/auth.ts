@@ -44,7 +44,7 @@ export interface SessionLookup {
 }
 
 /** The header a cookie-authenticated non-GET call repeats its session's CSRF token in. */
-export const CSRF_HEADER = 'x-classbell-csrf';
+const CSRF_HEADER = 'x-classbell-csrf';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

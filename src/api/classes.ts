@@ -10,7 +10,7 @@ import { parse } from './validate.js';
 const unixS = z.number().int().positive().max(99_999_999_999, 'must be unix seconds, not milliseconds');
 const idInt = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
-export const classParams = z.object({ sid: idInt, classId: idInt });
+const classParams = z.object({ sid: idInt, classId: idInt });
 
 export const putClassSchema = z
   .strictObject({

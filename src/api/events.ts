@@ -11,10 +11,10 @@ import { requireAdminOrSchool, requireApp } from './auth.js';
 import { wakeDrains } from '../services/add-jobs.js';
 import { parse } from './validate.js';
 
-export const eventIdParams = z.object({ id: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'not an event id') });
+const eventIdParams = z.object({ id: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'not an event id') });
 
 /** The API's view of a stored event: wire body as it is pushed (without TimeStamp/SafeKey). */
-export function eventView(stored: StoredEvent) {
+function eventView(stored: StoredEvent) {
   const type = stored.type;
   return {
     event: { ...stored.event, acceptedAt: stored.createdAt },

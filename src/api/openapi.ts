@@ -5,7 +5,7 @@ import { alertsQuery } from './alerts.js';
 import { createAppSchema } from './apps.js';
 import { closeClassSchema, putClassSchema } from './classes.js';
 import { deliveriesQuery } from './deliveries.js';
-import { createSchoolSchema, patchSchoolSchema, replaySchema } from './schools.js';
+import { createSchoolSchema, patchSchoolSchema, replaySchema } from './school-schemas.js';
 
 /** Routes documented elsewhere (rooms, tokens, admin) add themselves through this hook. */
 export type RouteDocs = (registry: OpenAPIRegistry) => void;

@@ -9,7 +9,7 @@ const id = (max: number) => z.string().min(1).max(max).regex(/^[A-Za-z0-9_.:-]+$
 const positive = () => z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
 /** A flag: 1/0, "1"/"0" or true/false, read as a boolean. */
-export const flag = () => z.union([z.boolean(), z.literal([0, 1]), z.literal(['0', '1'])], { error: 'expected 1 or 0 (or true/false)' })
+const flag = () => z.union([z.boolean(), z.literal([0, 1]), z.literal(['0', '1'])], { error: 'expected 1 or 0 (or true/false)' })
   .transform((v) => v === true || v === 1 || v === '1');
 
 /** muteAllAudio: 0 unmuted, 1 muted (users may unmute themselves), 2 muted (they may not); true = 2, false = 0. */

@@ -14,7 +14,7 @@ export interface StreamTarget {
 }
 
 /** True when this message ends the stream of this device: it was pushed out, left, or the room ended. */
-export function endsStream(message: RoomMessage, userId: number, session: string): boolean {
+function endsStream(message: RoomMessage, userId: number, session: string): boolean {
   const d = message.data;
   if (message.cmd === ROOM_CMD.room) return (d.changes as Record<string, unknown> | undefined)?.state === 0;
   const mine = d.userId === userId && d.session === session;

@@ -56,7 +56,7 @@ export function selfView(config: Pick<Config, 'agora' | 'zego' | 'roomTokenTtlS'
 }
 
 /** The envelope and HTTP status of an error, undefined for an unexpected one. */
-export function envelopeOf(error: unknown, contentEncoding?: string): { status: number; code: number; msg: string; data: unknown } | undefined {
+function envelopeOf(error: unknown, contentEncoding?: string): { status: number; code: number; msg: string; data: unknown } | undefined {
   if (error instanceof RoomError) return { status: error.status, code: error.roomCode, msg: error.message, data: null };
   const appError = error instanceof AppError ? error : fromBodyParser(error, contentEncoding);
   if (appError) return { status: appError.status, code: appError.status, msg: appError.message, data: appError.details !== undefined ? { details: appError.details } : null };

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { EVENT_TYPES, isEventType } from '../domain/catalogue.js';
 import { sidSchema } from './apps.js';
 
-export const endpointUrlSchema = z
+const endpointUrlSchema = z
   .string()
   .max(2048)
   .refine((text) => URL.canParse(text), 'must be an absolute URL')
@@ -10,7 +10,7 @@ export const endpointUrlSchema = z
   .refine((text) => !URL.canParse(text) || (!new URL(text).username && !new URL(text).password), 'credentials in the URL are not allowed')
   .describe('Where the school receives pushes');
 
-export const subscriptionsSchema = z
+const subscriptionsSchema = z
   .union([
     z.literal('*'),
     z.array(z.string().refine(isEventType, { message: `unknown type; valid types: ${EVENT_TYPES.join(', ')}` })).max(100),

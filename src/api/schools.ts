@@ -8,7 +8,6 @@ import { requireAdmin, requireAdminOrSchool, requireSchoolAccess } from './auth.
 import { createSchoolSchema, patchSchoolSchema, replaySchema, sidParams, skipHeadSchema } from './school-schemas.js';
 import { parse } from './validate.js';
 
-export { createSchoolSchema, endpointUrlSchema, patchSchoolSchema, replaySchema, sidParams, subscriptionsSchema } from './school-schemas.js';
 
 /** /v1/schools: registration, endpoint, status and per-school delivery actions (services/school-*.ts). */
 export function schoolsRouter(deps: Deps): Router {

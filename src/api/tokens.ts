@@ -8,7 +8,7 @@ import { requireApp } from './auth.js';
 import { parse } from './validate.js';
 
 /** Flexible Classroom tokens live at most 24 h (PROTOCOL.md §4). */
-export const MAX_TOKEN_TTL_S = 86_400;
+const MAX_TOKEN_TTL_S = 86_400;
 
 export const rtmTokenSchema = z.strictObject({
   userUuid: z.string().min(1).max(64).describe('The user the RTM (Signaling) token logs in'),

@@ -9,4 +9,3 @@ export function parse<S extends z.ZodType>(schema: S, value: unknown, where: 'bo
   throw invalidRequest(describeIssues(result.error.issues), where);
 }
 
-export { invalidRequest as invalid } from '../lib/errors.js';

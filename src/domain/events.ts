@@ -55,17 +55,11 @@ import {
 } from './event-schemas/school.js';
 import { cameraPositionSchema, responderSchema, selectorSchema } from './event-schemas/tools.js';
 
-export {
-  EXIT_REASONS,
-  IDENTITIES,
-  MAX_DATA_BYTES,
-  MAX_DATA_DEPTH,
-  MAX_DEVICE,
-} from './event-schemas/common.js';
+export { MAX_DATA_BYTES } from './event-schemas/common.js';
 export { lessonSummaryEventSchema };
 
 /** Largest batch `POST /v1/events` accepts (API.md "Events (ingest)"). */
-export const MAX_BATCH_EVENTS = 500;
+const MAX_BATCH_EVENTS = 500;
 
 // The accepted types, keyed by type in catalogue order; a postable catalogue
 // type missing here is refused at ingest (and fails catalogue.test.ts).
@@ -147,7 +141,7 @@ export const eventInputSchema = z
 export type EventInput = z.infer<typeof eventInputSchema>;
 
 /** The batch form of the ingest body. */
-export const ingestBatchSchema = z
+const ingestBatchSchema = z
   .strictObject({
     events: z
       .array(eventInputSchema)

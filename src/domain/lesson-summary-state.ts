@@ -26,13 +26,13 @@ export interface KickOut {
  * Whole seconds of `[fromS, toS]` that fall inside the window. Each interval
  * is floored on its own, so a hand raised and lowered within a second is 0 s.
  */
-export function windowSeconds(window: LessonWindow, fromS: number, toS: number): number {
+function windowSeconds(window: LessonWindow, fromS: number, toS: number): number {
   const clamp = (t: number) => Math.min(Math.max(t, window.startS), window.endS);
   return Math.floor(Math.max(0, clamp(toS) - clamp(fromS)));
 }
 
 /** Accumulates the seconds a condition held: switch it on and off with {@link set}. */
-export class Span {
+class Span {
   private sinceS: number | undefined;
   private totalS = 0;
 

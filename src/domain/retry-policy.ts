@@ -7,7 +7,7 @@ const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 const DURATION = /^(\d+)(ms|s|m|h)$/;
 
 /** Jitter spreads retries of many schools that failed together (±20 %). */
-export const RETRY_JITTER = 0.2;
+const RETRY_JITTER = 0.2;
 
 /**
  * Parses a duration such as `500ms`, `1s`, `5m` or `1h` into milliseconds.

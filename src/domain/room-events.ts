@@ -36,7 +36,7 @@ export type RoomEventFields =
 export type RoomClassEvent = RoomEventFields & { id: string; sid: number; classId: number; actionTime: number; sourceUid?: number };
 
 /** Web client (PROTOCOL.md §1 Device code 3): rooms are joined from the browser. */
-export const ROOM_DEVICE = 3;
+const ROOM_DEVICE = 3;
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
 const identity = (role: unknown): 1 | 3 => (num(role) === 1 ? 3 : 1);

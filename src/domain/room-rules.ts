@@ -131,9 +131,6 @@ export const succeed = (plan: Plan): Decision => ({ ok: true, plan });
 /** Nothing to change. */
 export const unchanged = (room: RoomDoc): Decision => succeed({ room, members: [], notices: [] });
 
-/** Identity code of a role on the wire (3 teacher, 1 student). */
-export const identityOf = (role: RoomRole): 1 | 3 => (role === 1 ? 3 : 1);
-
 function accessNotice(member: Member, action: 'enter' | 'exit', total: number, reason?: ExitReason): Notice {
   return {
     cmd: ROOM_CMD.access,
@@ -148,7 +145,7 @@ function accessNotice(member: Member, action: 'enter' | 'exit', total: number, r
  * The RTC uid of a member's screen share: a second uid in the channel, above the uids classbell
  * assigns (from 1e9 up) and still a signed 32-bit integer, as Android's `Integer screenId` needs.
  */
-export const SCREEN_UID_BASE = 2_000_000_000;
+const SCREEN_UID_BASE = 2_000_000_000;
 export const screenIdOf = (m: Pick<Member, 'userId'>): number => SCREEN_UID_BASE + m.userId;
 
 /** cmd 6: a screen share started (state 1) or stopped (state 0). */
@@ -359,7 +356,3 @@ export function decideEnd(room: RoomDoc, actor: Member, everyone: Member[]): Dec
   return succeed({ room: next, members, notices });
 }
 
-/** Capacity and stage seats of a class type, from the configuration. */
-export function limitsOf(classType: ClassType, limits: Record<ClassType, RoomLimits>): RoomLimits {
-  return limits[classType];
-}

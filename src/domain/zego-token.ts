@@ -14,7 +14,7 @@ import { createCipheriv, randomBytes, randomInt } from 'node:crypto';
 export type ZegoTokenMode = 'gcm' | 'cbc';
 
 /** The mode byte the GCM form ends with (ZEGO's AesEncryptMode: 0 CBC/PKCS5Padding, 1 GCM). */
-export const ZEGO_MODE_GCM = 1;
+const ZEGO_MODE_GCM = 1;
 
 /** ZEGO token04 payload for RTC rooms. */
 export interface ZegoRtcPayload {

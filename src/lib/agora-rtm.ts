@@ -11,7 +11,7 @@ import { PushClient } from './http-push.js';
 /** The RTM user id classbell sends as (not a number, so it never collides with a client's uid). */
 export const RTM_SENDER_ID = 'classbell';
 /** One send's time limit. */
-export const RTM_SEND_TIMEOUT_MS = 10_000;
+const RTM_SEND_TIMEOUT_MS = 10_000;
 
 export interface AgoraRtmRestConfig {
   /** e.g. `https://api.agora.io` (no trailing slash). */

@@ -2,7 +2,7 @@ import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { EndpointGuard } from './endpoint-guard.js';
 
 /** Largest reply read from a receiver; an acknowledgement is a few dozen bytes. */
-export const MAX_REPLY_BYTES = 64 * 1024;
+const MAX_REPLY_BYTES = 64 * 1024;
 
 export type PushResult =
   | { kind: 'reply'; status: number; body: string; truncated: boolean; durationMs: number }

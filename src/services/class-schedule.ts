@@ -13,7 +13,7 @@ export function effectiveCloseS(record: Pick<ClassRecord, 'closeTime' | 'realClo
 }
 
 /** Queues the summary job of the record's current version, SUMMARY_DELAY_S after the close. */
-export async function scheduleSummary(deps: Deps, record: ClassRecord): Promise<void> {
+async function scheduleSummary(deps: Deps, record: ClassRecord): Promise<void> {
   if (record.summary !== 'scheduled') return;
   const atMs = (effectiveCloseS(record) + deps.config.summaryDelayS) * 1000;
   await deps.classes.markDue(record.sid, record.classId, atMs);

@@ -7,7 +7,7 @@ import { storeEvents } from './ingest.js';
 
 const BATCH = 100;
 /** The relay lock's time to live; renewed every third of it while a round runs. */
-export const RELAY_LOCK_MS = 30_000;
+const RELAY_LOCK_MS = 30_000;
 
 /**
  * Turns a linked room's queued notifications into catalogue events for its school, in seq order.

@@ -4,13 +4,13 @@ import { AgoraRtmClient } from '../lib/agora-rtm.js';
 import { drainFenced, type DrainHooks, type Lease } from './fenced-drain.js';
 
 /** The RTM queue lock's time to live; renewed every third of it while a round runs. */
-export const RTM_LOCK_MS = 30_000;
+const RTM_LOCK_MS = 30_000;
 /**
  * Waits before the attempts after the first of one message (network trouble, timeout, 429, 5xx):
  * about a minute in all. Past the last, the message is dropped with a warning: a room notification
  * is live state, of little use to a client minutes late, and the room's later ones wait behind it.
  */
-export const RTM_RETRY_DELAYS_MS: readonly number[] = [250, 500, 1000, 2000, 4000, 8000, 15_000, 30_000];
+const RTM_RETRY_DELAYS_MS: readonly number[] = [250, 500, 1000, 2000, 4000, 8000, 15_000, 30_000];
 
 /** One queued entry: the room's channel (kept, the room may be gone) and the notification as broadcast. */
 interface RtmEntry {

@@ -13,7 +13,7 @@ import { relayRoom } from './rooms-relay.js';
 import { notifyRoomRtm } from './rooms-rtm.js';
 
 /** uids classbell assigns start above this, far from small hand-picked test uids. */
-export const FIRST_ASSIGNED_UID = 1_000_000_000;
+const FIRST_ASSIGNED_UID = 1_000_000_000;
 /** Attempts of one decision under contention (each retry re-reads the room). */
 const MAX_ATTEMPTS = 200;
 /** How long a new room's claim on its roomUuid lasts: creating it takes one round trip after that. */
@@ -166,7 +166,7 @@ export function tokenUserId(token: string | undefined): number {
 }
 
 /** Throws 10005 unless the member is online with exactly this token (constant-time comparison). */
-export function checkToken(member: Member | undefined, token: string): Member {
+function checkToken(member: Member | undefined, token: string): Member {
   if (!member?.online || !member.tokenHash) throw loginFirst();
   const given = Buffer.from(sha256(token), 'hex');
   const stored = Buffer.from(member.tokenHash, 'hex');
@@ -213,7 +213,7 @@ export async function actAs(
 }
 
 /** Runs a decision made by classbell itself (heartbeat sweep); false when it no longer applies. */
-export async function actAsSystem(deps: Deps, roomId: string, userIds: number[], decide: (snap: RoomSnapshot, room: RoomDoc) => Decision | undefined): Promise<boolean> {
+async function actAsSystem(deps: Deps, roomId: string, userIds: number[], decide: (snap: RoomSnapshot, room: RoomDoc) => Decision | undefined): Promise<boolean> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const snap = await deps.rooms.load(roomId, { userIds });
     if (!snap.room) return false;

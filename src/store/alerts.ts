@@ -21,7 +21,7 @@ export interface OpenAlert {
 }
 
 /** Alerts kept; older ones are dropped. */
-export const ALERTS_KEPT = 1000;
+const ALERTS_KEPT = 1000;
 
 /** Alerts and the problems currently alerted on. */
 export class AlertStore {

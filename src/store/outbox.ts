@@ -60,7 +60,7 @@ export interface Attempt {
 }
 
 /** Attempts kept per event; a head that fails for days keeps only its latest ones. */
-export const ATTEMPTS_KEPT = 50;
+const ATTEMPTS_KEPT = 50;
 
 /** The per-school ordered outbox: ingest, drain (fetch → settle → yield) and operator actions. */
 export class OutboxStore {

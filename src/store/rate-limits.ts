@@ -36,7 +36,7 @@ export class RateLimiter {
 }
 
 /** The 429 of a used-up window, with Retry-After in whole seconds. */
-export function tooMany(retryAfterMs: number, why = 'too many requests'): AppError {
+function tooMany(retryAfterMs: number, why = 'too many requests'): AppError {
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
   return new AppError('rate_limited', 429, `${why}; retry after ${seconds} s`, { retryAfterS: seconds }, { 'retry-after': String(seconds) });
 }

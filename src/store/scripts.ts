@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 const LUA_DIR = new URL('./lua/', import.meta.url);
 
 /** Script names as files: `<name>-<number of keys>.lua` in ./lua. */
-export const SCRIPT_FILES = {
+const SCRIPT_FILES = {
   ingestEvents: 'ingest-events-1.lua',
   fetchHead: 'fetch-head-3.lua',
   settleHeads: 'settle-heads-1.lua',

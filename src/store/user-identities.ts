@@ -3,7 +3,7 @@ import type { Keys } from './keys.js';
 import { runScript } from './scripts.js';
 
 /** A claim lasts this long after its last use (room entry or token): past it, the identity is free again. */
-export const USER_CLAIM_TTL_S = 30 * 86_400;
+const USER_CLAIM_TTL_S = 30 * 86_400;
 
 /**
  * Which app a user identity belongs to. Every app shares classbell's Agora (and ZEGO) project, so

@@ -1,6 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { createSchoolSchema } from '../../src/api/schools.js';
+import { createSchoolSchema } from '../../src/api/school-schemas.js';
 import { pushHeaders } from '../../src/domain/signing.js';
 
 /**

@@ -14,7 +14,7 @@ export const EXIT_REASONS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 54, 56, 60, 101, 102, 11
 export const MAX_DEVICE = 14;
 
 /** Deepest nesting a free-form `data` object may have, the object itself counting as 1. */
-export const MAX_DATA_DEPTH = 8;
+const MAX_DATA_DEPTH = 8;
 /** Largest free-form `data` object, in bytes of its JSON (UTF-8). */
 export const MAX_DATA_BYTES = 64 * 1024;
 
@@ -22,7 +22,7 @@ export const MAX_DATA_BYTES = 64 * 1024;
 export const MAX_UNIX_S = 99_999_999_999;
 
 /** Int32 bounds: ClassIn types many wire fields Int32 (camera Area, Times, durations, codes). */
-export const INT32_MIN = -(2 ** 31);
+const INT32_MIN = -(2 ** 31);
 export const INT32_MAX = 2 ** 31 - 1;
 /**
  * A wire Int32: a fraction or a value beyond 32 bits is a 400 naming the field, never a push that
