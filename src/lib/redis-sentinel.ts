@@ -15,8 +15,10 @@ function reconnectOnReadonly(error: Error): boolean {
  * ioredis options that find the primary through Sentinel, or undefined without REDIS_SENTINELS.
  * The primary's user, password and database number come from REDIS_URL (its host is not used).
  * ioredis asks the Sentinels for the primary on every (re)connect and checks its role, so a
- * failover is followed without a restart; the failover detector (a subscription to
- * +switch-master on the Sentinels) also drops a connection to a primary that was demoted alive.
+ * failover is followed without a restart. A primary demoted alive answers writes with READONLY,
+ * which reconnects. (ioredis's `failoverDetector` is left off on purpose: its +switch-master
+ * message can arrive while the client is already reconnecting after the primary died, and it
+ * then aborts that reconnect for good — the connection ends and never comes back.)
  */
 export function sentinelOptions(config: SentinelConfig): RedisOptions | undefined {
   if (!config.redisSentinels?.length) return undefined;
@@ -26,7 +28,6 @@ export function sentinelOptions(config: SentinelConfig): RedisOptions | undefine
     sentinels: config.redisSentinels,
     name: config.redisSentinelName,
     role: 'master',
-    failoverDetector: true,
     // Every Sentinel unreachable: keep asking (as a lost primary is retried forever).
     sentinelRetryStrategy: (times) => Math.min(times * 200, 2000),
     reconnectOnError: reconnectOnReadonly,

@@ -27,7 +27,7 @@ const REPLY_GRACE_MS = 500;
  *
  * WAIT covers every earlier write of the connection it is sent on (Redis keeps the client's last
  * write offset), and replication is one ordered stream. So one WAIT sent after many writes'
- * replies covers them all: callers who ask during one event-loop turn share one WAIT, sent at the
+ * writes covers them all: callers who ask during one event-loop turn share one WAIT, sent at the
  * turn's end, and callers who ask while a WAIT is in flight share the next one, sent when it
  * returns. A caller never joins a WAIT already sent, so the cover holds whatever order promise
  * jobs run in. With minReplicas 0 nothing is ever sent.
@@ -68,8 +68,9 @@ export class ReplicaWait {
   }
 
   /**
-   * Resolves once `minReplicas` replicas hold every write this connection made before the call
-   * (call it after the write's reply); rejects with ReplicaWaitError past the timeout.
+   * Resolves once `minReplicas` replicas hold every write this connection sent before the call
+   * (its reply need not have come: the WAIT goes out later on the same connection); rejects with
+   * ReplicaWaitError past the timeout.
    */
   confirm(mark: WriteMark): Promise<void> {
     if (!this.enabled) return Promise.resolve();
