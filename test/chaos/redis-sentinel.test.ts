@@ -5,9 +5,7 @@
  * schools; clients retry a non-202 with the same id. First both replicas are paused (DEBUG SLEEP):
  * no post may be answered 202 meanwhile, which shows the WAIT is real. Then the primary is
  * SIGKILLed: every event that got a 202 must be delivered, in order per school, and posting must
- * work again within 30 s, without restarting classbell. Last, the killed node comes back as a
- * replica and a planned failover (SENTINEL FAILOVER) demotes the primary alive: posting must
- * work again within 30 s too, and nothing accepted meanwhile may be lost.
+ * work again within 30 s, without restarting classbell.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,16 +38,6 @@ async function sentinelReady(port: number): Promise<boolean> {
   const fields = new Map<string, string>();
   for (let i = 0; i + 1 < reply.length; i += 2) fields.set(String(reply[i]), String(reply[i + 1]));
   return fields.get('num-slaves') === '2' && fields.get('num-other-sentinels') === '2';
-}
-
-/** How many replicas of mymaster the Sentinel on `port` sees up. */
-async function replicasUp(port: number): Promise<number> {
-  const reply = await ask(port, 'SENTINEL', 'replicas', 'mymaster');
-  if (!Array.isArray(reply)) return 0;
-  return reply.filter((fields) => {
-    const flags = Array.isArray(fields) ? String(fields[fields.indexOf('flags') + 1]) : '';
-    return !/s_down|o_down|disconnected/.test(flags);
-  }).length;
 }
 
 /**
@@ -140,34 +128,15 @@ describe('chaos: Redis Sentinel failover with REDIS_MIN_REPLICAS_ACK=1', () => {
     const recoveryMs = Math.max(...sids.map((sid) => { const p = recoveredLane(sid)!; return p.startedAt + p.ms - killedAt; }));
     const newPrimary = await primaryPortOf(SENTINELS[0]!);
     await sleep(3000);
-
-    // A planned failover: the killed node comes back as a replica, then the primary is demoted
-    // alive (it keeps accepting writes until Sentinel turns it into a replica) and a replica
-    // promoted; classbell must move at once (+switch-master), not only once writes fail.
-    servers[0] = startRedis(PRIMARY, dir, newPrimary);
-    await until('the old primary back as a replica', async () => (await onlineReplicas(newPrimary!)) === 2, 20_000);
-    await until('the Sentinels to see both replicas up', async () => (await Promise.all(SENTINELS.map(replicasUp))).every((n) => n === 2), 30_000);
-    const switchedAt = Date.now();
-    // Refused while the Sentinels still finish the first failover (INPROG): asked again until taken.
-    await until('SENTINEL FAILOVER taken', async () => (await ask(SENTINELS[0]!, 'SENTINEL', 'FAILOVER', 'mymaster')) === 'OK', 30_000, 500);
-    const otherPrimary = async () => (await Promise.all(SENTINELS.map(primaryPortOf))).every((port) => port !== undefined && port !== newPrimary);
-    await until('the Sentinels to name the other primary', otherPrimary, 30_000);
-    const promotedAt = Date.now();
-    const switchedLane = (sid: number) => posts.find((p) => p.sid === sid && p.startedAt >= promotedAt && p.status === 202);
-    await until('every lane posting after the planned failover', () => sids.every(switchedLane), 60_000, 100);
-    const lastPrimary = await primaryPortOf(SENTINELS[0]!);
-    await sleep(3000);
     posting = false;
     await Promise.all(lanes);
 
     const accepted = new Set(posts.filter((p) => p.status === 202).flatMap((p) => p.ids));
     const lost = await undelivered(receivers, accepted, 90_000);
     const { backwards, duplicates } = pushOrder(receivers);
-    const afterKill = posts.filter((p) => p.startedAt >= killedAt && p.startedAt < switchedAt && p.status !== 202);
-    const afterSwitch = posts.filter((p) => p.startedAt >= switchedAt && p.status !== 202);
-    // From the first refused post to the end of the last one.
-    const refusedS = (list: Call[]) => (list.length === 0 ? 0 : (Math.max(...list.map((p) => p.startedAt + p.ms)) - Math.min(...list.map((p) => p.startedAt))) / 1000);
-    const unavailableS = refusedS(afterKill);
+    const afterKill = posts.filter((p) => p.startedAt >= killedAt && p.status !== 202);
+    // From the first refused post after the kill to the end of the last one.
+    const unavailableS = afterKill.length === 0 ? 0 : (Math.max(...afterKill.map((p) => p.startedAt + p.ms)) - Math.min(...afterKill.map((p) => p.startedAt))) / 1000;
     const byStatus = (list: Call[]) => list.reduce<Record<number, number>>((acc, p) => ({ ...acc, [p.status]: (acc[p.status] ?? 0) + 1 }), {});
 
     console.log(
@@ -175,15 +144,11 @@ describe('chaos: Redis Sentinel failover with REDIS_MIN_REPLICAS_ACK=1', () => {
       `${accepted.size} events accepted (202), ${lost.length} lost, ${duplicates} duplicate pushes, ${backwards.length} order violations; ` +
       `replicas asleep ${PAUSE_S} s: ${duringPause.length} posts ${JSON.stringify(byStatus(duringPause))}, slowest ${Math.max(0, ...duringPause.map((p) => p.ms))} ms; ` +
       `after the SIGKILL: ${afterKill.length} non-202 answers ${JSON.stringify(byStatus(afterKill))}, 503s for ${unavailableS.toFixed(1)} s, ` +
-      `every lane posting again ${recoveryMs} ms after the kill (primary now :${newPrimary}); ` +
-      `planned failover to :${lastPrimary}: ${afterSwitch.length} non-202 answers ${JSON.stringify(byStatus(afterSwitch))}, 503s for ${refusedS(afterSwitch).toFixed(1)} s; ` +
-      `all posts ${JSON.stringify(byStatus(posts))}`,
+      `every lane posting again ${recoveryMs} ms after the kill (primary now :${newPrimary}); all posts ${JSON.stringify(byStatus(posts))}`,
     );
     if (lost.length > 0) console.log('lost:', lost.join(' '), '\nworker output:', worker.output().slice(-5000));
 
     expect(newPrimary).not.toBe(PRIMARY);
-    expect(lastPrimary).not.toBe(newPrimary);
-    expect(refusedS(afterSwitch) * 1000).toBeLessThan(RECOVERY_LIMIT_MS);
     expect(lost).toEqual([]);
     expect(backwards).toEqual([]);
     expect(accepted.size).toBeGreaterThan(2000);
