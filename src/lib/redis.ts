@@ -1,7 +1,7 @@
 import calculateSlot from 'cluster-key-slot';
 import { Cluster, Redis, type ChainableCommander, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Config } from '../config.js';
-import { sentinelOptions } from './redis-sentinel.js';
+import { followSwitches, sentinelOptions } from './redis-sentinel.js';
 
 /**
  * The client type the stores use: a single Redis (standalone or found through Sentinel) or, with
@@ -31,7 +31,11 @@ function clusterOf(config: RedisConfig, redisOptions: RedisOptions, options: Clu
 function connect(config: RedisConfig, options: RedisOptions): RedisClient {
   if (config.redisClusterNodes?.length) return clusterOf(config, options);
   const viaSentinel = sentinelOptions(config);
-  if (viaSentinel) return new Redis({ ...viaSentinel, ...options });
+  if (viaSentinel) {
+    const client = new Redis({ ...viaSentinel, ...options });
+    followSwitches(client, config);
+    return client;
+  }
   return new Redis(config.redisUrl, options);
 }
 

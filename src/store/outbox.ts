@@ -111,8 +111,9 @@ export class OutboxStore {
    */
   async replicated(result: IngestResult, mark: WriteMark): Promise<void> {
     if (!this.replicas.enabled || result.kind !== 'ok') return;
-    if (result.duplicates.length > 0) await this.redis.set(this.keys.replicaMark, String(Date.now()));
-    await this.replicas.confirm(mark);
+    // Not awaited on its own: sent before the WAIT on the same connection, it is covered by it.
+    const bump = result.duplicates.length > 0 ? this.redis.set(this.keys.replicaMark, String(Date.now())) : undefined;
+    await Promise.all([bump, this.replicas.confirm(mark)]);
   }
 
   /**

@@ -26,8 +26,8 @@ const REPLY_GRACE_MS = 500;
  * Makes writes count only once `minReplicas` replicas hold them (Redis WAIT), for one connection.
  *
  * WAIT covers every earlier write of the connection it is sent on (Redis keeps the client's last
- * write offset), and replication is one ordered stream. So one WAIT sent after many writes'
- * replies covers them all: callers who ask during one event-loop turn share one WAIT, sent at the
+ * write offset), and replication is one ordered stream. So one WAIT sent after many writes
+ * covers them all: callers who ask during one event-loop turn share one WAIT, sent at the
  * turn's end, and callers who ask while a WAIT is in flight share the next one, sent when it
  * returns. A caller never joins a WAIT already sent, so the cover holds whatever order promise
  * jobs run in. With minReplicas 0 nothing is ever sent.
@@ -62,14 +62,15 @@ export class ReplicaWait {
     return this.minReplicas > 0;
   }
 
-  /** Marks a write: take it just before sending the write, pass it to confirm after its reply. */
+  /** Marks a write: take it just before sending the write, pass it to confirm once it is sent. */
   mark(): WriteMark {
     return this.generation;
   }
 
   /**
-   * Resolves once `minReplicas` replicas hold every write this connection made before the call
-   * (call it after the write's reply); rejects with ReplicaWaitError past the timeout.
+   * Resolves once `minReplicas` replicas hold every write this connection sent before the call
+   * (its reply need not have come: the WAIT goes out later on the same connection); rejects with
+   * ReplicaWaitError past the timeout.
    */
   confirm(mark: WriteMark): Promise<void> {
     if (!this.enabled) return Promise.resolve();

@@ -8,42 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN } from '../helpers/harness.js';
-import { ACK, Receiver } from '../helpers/receiver.js';
+import type { Receiver } from '../helpers/receiver.js';
 import { redisAnswers } from '../../src/lib/redis-autostart.js';
-import { classbellEnv, freePort, killHard, sleep, spawnClassbell, spawnRedis, stop, until, type Proc } from './support.js';
+import { appWithSchools, call, classbellEnv, freePort, killHard, sleep, spawnClassbell, spawnRedis, stop, until, type Call, type Proc } from './support.js';
 
 const SCHOOLS = 5;
 const HANG_LIMIT_MS = 5000;
 const DOWN_FOR_MS = 8000;
-
-interface Call {
-  status: number; // 0: no HTTP answer at all (connection error or our 15 s abort)
-  ms: number;
-  startedAt: number;
-  body: unknown;
-}
-
-async function call(base: string, method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<Call> {
-  const startedAt = Date.now();
-  try {
-    const res = await fetch(`${base}${path}`, {
-      method, headers: { 'content-type': 'application/json', ...headers },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(15_000),
-    });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // not JSON: kept as text
-    }
-    return { status: res.status, ms: Date.now() - startedAt, startedAt, body: parsed };
-  } catch (error) {
-    return { status: 0, ms: Date.now() - startedAt, startedAt, body: String(error) };
-  }
-}
 
 interface Post extends Call {
   sid: number;
@@ -80,25 +51,8 @@ describe('chaos: Redis SIGKILLed and restarted under load (AOF, appendfsync alwa
     const env = classbellEnv('cbredis', redisUrl, { PORT: String(apiPort), RETRY_SCHEDULE: '100ms,500ms', DELIVERY_TIMEOUT_MS: '2000' });
     api = spawnClassbell('api', env);
     worker = spawnClassbell('worker', env);
-    await until('the API ready', async () => (await call(base, 'GET', '/readyz', {})).status === 200, 30_000);
-    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
-
-    const created = await call(base, 'POST', '/v1/apps', admin, { name: 'chaos', sids: '*' });
-    expect(created.status).toBe(201);
-    const { appId, appSecret } = created.body as { appId: string; appSecret: string };
-    const auth = { authorization: `Basic ${Buffer.from(`${appId}:${appSecret}`).toString('base64')}` };
     const sids = Array.from({ length: SCHOOLS }, (_, k) => 9300 + k);
-    for (const sid of sids) {
-      const receiver = await new Receiver().start();
-      receiver.reply = () => ({ body: ACK, delayMs: 2 });
-      receivers.push(receiver);
-      expect((await call(base, 'POST', '/v1/schools', admin, { sid, name: `school ${sid}`, endpointUrl: receiver.url })).status).toBe(201);
-    }
-    await until('schools active', async () => {
-      const res = await call(base, 'GET', '/v1/schools', admin);
-      const items = (res.body as { items?: { status: string }[] }).items ?? [];
-      return items.length === SCHOOLS && items.every((s) => s.status === 'active');
-    }, 30_000);
+    const { admin, auth } = await appWithSchools(base, sids, receivers);
 
     // One posting lane per school: events of a school are posted one after the other (uid = seq).
     const posts: Post[] = [];

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { ADMIN_TOKEN } from '../helpers/harness.js';
+import { ACK, Receiver } from '../helpers/receiver.js';
 
 export interface Proc {
   child: ChildProcess;
@@ -104,4 +105,85 @@ export async function until<T>(what: string, check: () => T | Promise<T>, timeou
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(everyMs);
   }
+}
+
+export interface Call {
+  status: number; // 0: no HTTP answer at all (connection error or our 15 s abort)
+  ms: number;
+  startedAt: number;
+  body: unknown;
+}
+
+/** One HTTP request to classbell, timed; never throws (a failure is status 0). */
+export async function call(base: string, method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<Call> {
+  const startedAt = Date.now();
+  try {
+    const res = await fetch(`${base}${path}`, {
+      method, headers: { 'content-type': 'application/json', ...headers },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(15_000),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON: kept as text
+    }
+    return { status: res.status, ms: Date.now() - startedAt, startedAt, body: parsed };
+  } catch (error) {
+    return { status: 0, ms: Date.now() - startedAt, startedAt, body: String(error) };
+  }
+}
+
+/**
+ * Waits for the API at `base`, registers an app serving every school and one school per sid with
+ * its own acknowledging loopback receiver (added to `receivers` as each starts, so the caller
+ * stops them even after a failure), and waits until every school is active.
+ */
+export async function appWithSchools(base: string, sids: number[], receivers: Receiver[]): Promise<{ admin: Record<string, string>; auth: Record<string, string> }> {
+  await until('the API ready', async () => (await call(base, 'GET', '/readyz', {})).status === 200, 30_000);
+  const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  const created = await call(base, 'POST', '/v1/apps', admin, { name: 'chaos', sids: '*' });
+  if (created.status !== 201) throw new Error(`POST /v1/apps answered ${created.status}`);
+  const { appId, appSecret } = created.body as { appId: string; appSecret: string };
+  const auth = { authorization: `Basic ${Buffer.from(`${appId}:${appSecret}`).toString('base64')}` };
+  for (const sid of sids) {
+    const receiver = await new Receiver().start();
+    receiver.reply = () => ({ body: ACK, delayMs: 2 });
+    receivers.push(receiver);
+    const school = await call(base, 'POST', '/v1/schools', admin, { sid, name: `school ${sid}`, endpointUrl: receiver.url });
+    if (school.status !== 201) throw new Error(`POST /v1/schools (${sid}) answered ${school.status}`);
+  }
+  await until('schools active', async () => {
+    const items = ((await call(base, 'GET', '/v1/schools', admin)).body as { items?: { status: string }[] }).items ?? [];
+    return items.length === sids.length && items.every((s) => s.status === 'active');
+  }, 30_000);
+  return { admin, auth };
+}
+
+/** Waits (up to timeoutMs) until every id has reached one of the receivers; returns those that did not. */
+export async function undelivered(receivers: Receiver[], ids: Iterable<string>, timeoutMs: number): Promise<string[]> {
+  const wanted = [...ids];
+  const missing = () => {
+    const got = new Set(receivers.flatMap((r) => r.events().map((p) => p.body._id as string)));
+    return wanted.filter((id) => !got.has(id));
+  };
+  await until('every accepted event delivered', () => missing().length === 0, timeoutMs, 500).catch(() => undefined);
+  return missing();
+}
+
+/** Per receiver (one school each, events numbered by UID): each UID that went backwards, and repeated pushes. */
+export function pushOrder(receivers: Receiver[]): { backwards: string[]; duplicates: number } {
+  const backwards: string[] = [];
+  let duplicates = 0;
+  for (const receiver of receivers) {
+    const pushes = receiver.events();
+    const uids = pushes.map((p) => p.body.UID as number);
+    uids.forEach((uid, i) => {
+      if (i > 0 && uid < uids[i - 1]!) backwards.push(`${receiver.url}: UID ${uid} after ${uids[i - 1]}`);
+    });
+    duplicates += pushes.length - new Set(pushes.map((p) => p.body._id as string)).size;
+  }
+  return { backwards, duplicates };
 }

@@ -117,7 +117,7 @@ describe('replica wait (REDIS_MIN_REPLICAS_ACK)', () => {
     await expect(store.replicated(result, mark)).rejects.toThrow(/connection changed/);
   });
 
-  it('resolves settles only after their WAIT, and rejects the whole batch when it fails', async () => {
+  it('resolves settles only after their WAIT; a failed WAIT fails the settle and the next claim', async () => {
     const { redis, keys, store } = await outbox({ REDIS_MIN_REPLICAS_ACK: '1' });
     const ids = ['s-1', 's-2', 's-3'];
     for (const id of ids) await ingest(store, id);
@@ -128,8 +128,13 @@ describe('replica wait (REDIS_MIN_REPLICAS_ACK)', () => {
     const attempt = { n: 1, at: new Date().toISOString(), durationMs: 1, httpStatus: 200, errno: null, outcome: 'delivered' as const, response: null };
     expect(await store.settle(SID, 'tok', 's-1', attempt)).toEqual({ kind: 'ok' });
     expect(await ask(REPLICA, 'LRANGE', keys.outbox(SID), 0, -1)).toEqual(['s-2', 's-3']);
-    const { awake } = await pauseReplica(3);
+    const { awake } = await pauseReplica(4);
     await expect(store.settle(SID, 'tok', 's-2', attempt)).rejects.toThrow(ReplicaWaitError);
+    // The drain retried after that failure claims the school again: nothing is pushed until the
+    // failed settle is on the replicas.
+    await redis.hset(keys.state(SID), 'epoch', '1');
+    await expect(store.fetchHead(SID, 'claim', '1', 'tok-2', 10)).rejects.toThrow(ReplicaWaitError);
     await awake;
+    expect(await store.fetchHead(SID, 'claim', '1', 'tok-3', 10)).toMatchObject({ kind: 'ok', events: [{ id: 's-3' }] });
   });
 });
