@@ -1,10 +1,12 @@
--- Shared by the outbox scripts. A school's drain state lives in its state hash:
+-- Shared by the outbox scripts: the transitions of a school's drain state (its state hash). Every
+-- field and every transition, with the scripts and modules that write them, is listed in one table
+-- in src/store/drain-state.ts; the ones these functions write:
 --   sched  "1" while exactly one drain job is queued, delayed or running for the school
---   epoch  increments whenever a new drain job is created; a job whose epoch is not the
---          current one is stale and exits without pushing
+--   epoch  +1 whenever a new drain job is created; a job whose epoch is not the current one is
+--          stale and exits without pushing
 --   owner  random token of the drainer currently pushing; every write checks it
 --   phase  idle | queued | draining | retry_wait
---   at     when (ms) sched/phase last changed: the reconciler looks for jobs lost long ago
+--   at     when (ms) sched/phase last changed: the reconciler's age test
 
 -- Schedules a drain when the school is active, has queued events and none is scheduled.
 -- Returns the new epoch (the caller adds job "d-<sid>-<epoch>") or false.
