@@ -111,3 +111,52 @@ export async function settleHeadsScript(redis: RedisClient, routeKey: string, in
   const replies = (await runScript(redis, 'settleHeads', [routeKey], [packScriptInput(input)])) as unknown[];
   return replies.map(settleResult);
 }
+
+/** One event of a fetched head batch. */
+export interface HeadEvent {
+  id: string;
+  /** The stored event JSON, or null when the record has expired or was deleted. */
+  json: string | null;
+  attempts: number;
+  /** When classbell accepted the event (ms), for the ingest → acknowledged latency. */
+  acceptedAtMs: number;
+}
+
+export type FetchReply =
+  | { kind: 'stale' | 'idle' | 'held' }
+  | { kind: 'ok'; endpointUrl: string; secret: string; events: HeadEvent[] };
+
+const FETCH_REFUSALS = new Set(['stale', 'idle', 'held']);
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+/** Decodes fetch-head's reply: a refusal, or the endpoint, secret and 4 values per head event. */
+export function decodeFetchReply(reply: unknown): FetchReply {
+  const values = Array.isArray(reply) ? reply : [];
+  const kind = values[0];
+  if (typeof kind === 'string' && FETCH_REFUSALS.has(kind)) return { kind: kind as 'stale' | 'idle' | 'held' };
+  if (kind !== 'ok') throw new Error(`fetch-head answered ${JSON.stringify(kind)}`);
+  const events: HeadEvent[] = [];
+  for (let i = 3; i < values.length; i += 4) {
+    const json: unknown = values[i + 1];
+    events.push({ id: text(values[i]), json: typeof json === 'string' ? json : null, attempts: Number(values[i + 2] ?? 0), acceptedAtMs: Number(values[i + 3] ?? 0) });
+  }
+  return { kind: 'ok', endpointUrl: text(values[1]), secret: text(values[2]), events };
+}
+
+export type SkipReply = { kind: 'empty' } | { kind: 'moved'; headId: string } | { kind: 'ok'; skippedId: string; wakeEpoch: number | null };
+
+/** Decodes skip-head's reply. */
+export function decodeSkipReply(reply: unknown): SkipReply {
+  const [kind, id, epoch] = Array.isArray(reply) ? reply : [];
+  if (kind === 'empty') return { kind };
+  if (kind === 'moved') return { kind, headId: text(id) };
+  if (kind === 'ok') return { kind, skippedId: text(id), wakeEpoch: typeof epoch === 'number' ? epoch : null };
+  throw new Error(`skip-head answered ${JSON.stringify(kind)}`);
+}
+
+/** Decodes requeue-events' reply: how many were queued again, and the epoch of a drain to start. */
+export function decodeRequeueReply(reply: unknown): { requeued: number; wakeEpoch: number | null } {
+  const [count, epoch] = Array.isArray(reply) ? reply : [];
+  if (typeof count !== 'number') throw new Error(`requeue-events answered ${JSON.stringify(reply)}`);
+  return { requeued: count, wakeEpoch: typeof epoch === 'number' ? epoch : null };
+}

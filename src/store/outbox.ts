@@ -3,7 +3,9 @@ import { nodeOfKey, type RedisClient } from '../lib/redis.js';
 import { readDrainState, readDrainStates, type DrainState } from './drain-state.js';
 import type { Keys } from './keys.js';
 import { ReplicaWait, type WriteMark } from './replica-wait.js';
-import { ingestEventsScript } from './outbox-scripts.js';
+import { decodeFetchReply, decodeRequeueReply, decodeSkipReply, ingestEventsScript, type FetchReply, type SkipReply } from './outbox-scripts.js';
+
+export type { HeadEvent } from './outbox-scripts.js';
 import { runScript } from './scripts.js';
 import { SettleBatch, type SettleResult } from './settle-batch.js';
 
@@ -36,18 +38,8 @@ export type IngestResult =
   | { kind: 'no_school'; sid: number }
   | { kind: 'id_taken'; id: string };
 
-export interface HeadEvent {
-  id: string;
-  /** The stored event JSON, or null when the record has expired or was deleted. */
-  json: string | null;
-  attempts: number;
-  /** When classbell accepted the event (ms), for the ingest → acknowledged latency. */
-  acceptedAtMs: number;
-}
 
-export type FetchResult =
-  | { kind: 'stale' | 'idle' | 'held' }
-  | { kind: 'ok'; endpointUrl: string; secret: string; events: HeadEvent[] };
+
 
 export interface Attempt {
   n: number;
@@ -180,23 +172,19 @@ export class OutboxStore {
   }
 
   /** Claims the school for a drain job (mode claim: check = epoch) or continues (mode next: check = token). */
-  async fetchHead(sid: number, mode: 'claim' | 'next', check: string, token: string, batch: number): Promise<FetchResult> {
+  async fetchHead(sid: number, mode: 'claim' | 'next', check: string, token: string, batch: number): Promise<FetchReply> {
     const k = this.keys;
     const mark = this.replicas.mark();
-    const reply = (await runScript(
+    const reply = decodeFetchReply(await runScript(
       this.redis, 'fetchHead',
       [k.school(sid), k.state(sid), k.outbox(sid)],
       [mode, check, token, batch, Date.now(), sid, k.eventPrefix(sid)],
-    )) as (string | null)[];
-    if (reply[0] !== 'ok') return { kind: reply[0] as 'stale' | 'idle' | 'held' };
+    ));
+    if (reply.kind !== 'ok') return reply;
     // A claim's write follows the last settle of the school, maybe another worker's whose WAIT
     // failed: confirmed, that settle is on the replicas before anything after it is pushed.
     if (mode === 'claim' && this.replicas.enabled) await this.replicas.confirm(mark);
-    const events: HeadEvent[] = [];
-    for (let i = 3; i < reply.length; i += 4) {
-      events.push({ id: reply[i] as string, json: reply[i + 1] ?? null, attempts: Number(reply[i + 2] ?? 0), acceptedAtMs: Number(reply[i + 3] ?? 0) });
-    }
-    return { kind: 'ok', endpointUrl: reply[1] ?? '', secret: reply[2] ?? '', events };
+    return reply;
   }
 
   /**
@@ -224,26 +212,22 @@ export class OutboxStore {
   }
 
   /** Skips the head (optionally only if it is `expectedId`). */
-  async skipHead(sid: number, expectedId = ''): Promise<{ kind: 'empty' } | { kind: 'moved'; headId: string } | { kind: 'ok'; skippedId: string; wakeEpoch: number | null }> {
+  async skipHead(sid: number, expectedId = ''): Promise<SkipReply> {
     const k = this.keys;
-    const reply = (await runScript(
+    return decodeSkipReply(await runScript(
       this.redis, 'skipHead',
       [k.school(sid), k.state(sid), k.outbox(sid)],
       [Date.now(), this.retentionS, sid, k.eventPrefix(sid), expectedId],
-    )) as [string, string?, (number | null)?];
-    if (reply[0] === 'empty') return { kind: 'empty' };
-    if (reply[0] === 'moved') return { kind: 'moved', headId: String(reply[1]) };
-    return { kind: 'ok', skippedId: String(reply[1]), wakeEpoch: typeof reply[2] === 'number' ? reply[2] : null };
+    ));
   }
 
   /** Appends settled events to the outbox again (redeliver, replay). */
   async requeue(sid: number, ids: string[]): Promise<{ requeued: number; wakeEpoch: number | null }> {
     const k = this.keys;
-    const reply = (await runScript(
+    return decodeRequeueReply(await runScript(
       this.redis, 'requeueEvents',
       [k.school(sid), k.state(sid), k.outbox(sid)],
       [Date.now(), sid, k.eventPrefix(sid), ...ids],
-    )) as [number, number | null];
-    return { requeued: reply[0], wakeEpoch: typeof reply[1] === 'number' ? reply[1] : null };
+    ));
   }
 }
