@@ -224,12 +224,23 @@ export class SchoolStore {
     errorText = '',
   ): Promise<StatusChange> {
     const k = this.keys;
-    const reply = (await runScript(
+    return decodeStatusChange(await runScript(
       this.redis, 'setSchoolStatus',
       [k.school(sid), k.state(sid), k.outbox(sid)],
       [action, Date.now(), sid, verifyId, errorText],
-    )) as [string, string?, (number | null)?];
-    if (reply[0] !== 'ok') return { kind: reply[0] as 'missing' | 'stale' | 'not_paused' | 'verify' };
-    return { kind: 'ok', status: reply[1] as SchoolStatus, wakeEpoch: typeof reply[2] === 'number' ? reply[2] : null };
+    ));
   }
+}
+
+const STATUS_REFUSALS = new Set(['missing', 'stale', 'not_paused', 'verify']);
+const STATUSES = new Set<string>(['pending', 'active', 'verification_failed', 'paused']);
+
+/** Decodes set-school-status's reply into a named outcome. */
+function decodeStatusChange(reply: unknown): StatusChange {
+  const [kind, status, epoch] = Array.isArray(reply) ? reply : [];
+  if (typeof kind === 'string' && STATUS_REFUSALS.has(kind)) return { kind: kind as 'missing' | 'stale' | 'not_paused' | 'verify' };
+  if (kind === 'ok' && typeof status === 'string' && STATUSES.has(status)) {
+    return { kind: 'ok', status: status as SchoolStatus, wakeEpoch: typeof epoch === 'number' ? epoch : null };
+  }
+  throw new Error(`set-school-status answered ${JSON.stringify(reply)}`);
 }
