@@ -1,13 +1,13 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, createHarness, createSchool, type Harness } from '../helpers/harness.js';
+import { ADMIN_TOKEN, createHarness, createSchool, waitFor, type Harness } from '../helpers/harness.js';
 import { bulkId, fillDeliveryLog } from '../helpers/bulk-deliveries.js';
 import { parseCsv } from '../helpers/csv.js';
-import { runCli } from './cli-helpers.js';
+import { CLI, runCli, start } from './cli-helpers.js';
 
 // `classbell deliveries export` as a child process against the HTTP API on loopback.
 const SID = 7501;
@@ -71,5 +71,28 @@ describe('classbell deliveries export', () => {
     expect(usage.stderr).toContain('--format must be ndjson or csv');
     expect(readdirSync(dir)).not.toContain('refused.ndjson');
     expect(readdirSync(dir).filter((f) => f.includes('.part-'))).toEqual([]);
+  }, 60_000);
+
+  it('removes the partial file and exits 1 when interrupted mid-export', async () => {
+    // A server that stalls after the first rows stands for a long export still under way.
+    const stalled = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson', 'content-disposition': 'attachment; filename="x.ndjson"' });
+      res.write('{"eventId":"a"}\n{"eventId":"b"}\n');
+    });
+    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
+    const out = join(dir, 'interrupted.ndjson');
+    try {
+      const child = start(CLI, ['deliveries', 'export', '--out', out], { ...env, CLASSBELL_URL: `http://127.0.0.1:${(stalled.address() as AddressInfo).port}` });
+      await waitFor('progress shown', () => child.stderr.includes('exporting: 2 rows'));
+      expect(readdirSync(dir).filter((f) => f.startsWith('.interrupted.ndjson.part-'))).toHaveLength(1);
+      child.process.kill('SIGINT');
+      const result = await child.exited;
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('export interrupted: no file written');
+      expect(readdirSync(dir).filter((f) => f.includes('interrupted'))).toEqual([]);
+    } finally {
+      stalled.closeAllConnections();
+      await new Promise<void>((resolve) => stalled.close(() => resolve()));
+    }
   }, 60_000);
 });

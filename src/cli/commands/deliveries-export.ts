@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ApiClient } from '../api-client.js';
 import { HELP_OPTION, parseCommand, parseSid, parseTime, stringOptions } from '../args.js';
-import { EXIT_OK, UsageError, type CliIo } from '../io.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo } from '../io.js';
 import { ProgressBar } from '../progress.js';
 import type { Command } from './command.js';
 import { printHelp } from './schools.js';
@@ -46,13 +46,26 @@ Options:
     if (values.help) return printHelp(this, io);
     const query = exportQuery(values, this.name);
     const client = ApiClient.fromEnv(io);
-    const res = await client.download(`/v1/deliveries/export?${query}`);
-    const out = values.out ?? fileNameOf(res.headers.get('content-disposition')) ?? `deliveries.${query.get('format')}`;
-    const { rows, bytes } = await saveBody(res, out, query.get('format') === 'csv', io);
-    io.out(`wrote ${rows} deliver${rows === 1 ? 'y' : 'ies'} (${formatBytes(bytes)}) to ${out}`);
+    const saved = await download(client, query, values.out, io).catch((error: unknown) => {
+      if (!io.signal.aborted) throw error;
+      return undefined;
+    });
+    if (!saved) {
+      // Ctrl-C: unlike a command that only follows something, this one did not do its job.
+      io.err('export interrupted: no file written');
+      return EXIT_FAILURE;
+    }
+    io.out(`wrote ${saved.rows} deliver${saved.rows === 1 ? 'y' : 'ies'} (${formatBytes(saved.bytes)}) to ${saved.out}`);
     return EXIT_OK;
   },
 };
+
+/** Requests the export and saves it to `out` (or the file name the server suggests). */
+async function download(client: ApiClient, query: URLSearchParams, out: string | undefined, io: CliIo): Promise<{ rows: number; bytes: number; out: string }> {
+  const res = await client.download(`/v1/deliveries/export?${query}`);
+  const target = out ?? fileNameOf(res.headers.get('content-disposition')) ?? `deliveries.${query.get('format')}`;
+  return { ...(await saveBody(res, target, query.get('format') === 'csv', io)), out: target };
+}
 
 type ExportOptions = Partial<Record<'sid' | 'since' | 'until' | 'status' | 'type' | 'format', string>>;
 
