@@ -45,6 +45,12 @@ export async function exportDeliveries(deps: Deps, req: Request, res: Response):
   res.setHeader('content-type', CONTENT_TYPES[q.format]);
   res.setHeader('content-disposition', `attachment; filename="${exportFileName(q.format, filter)}"`);
   res.setHeader('cache-control', 'no-store');
+  if (req.method === 'HEAD') {
+    // Express answers HEAD with the GET route: the headers say all there is, no need to read on.
+    await pages.return(undefined);
+    res.end();
+    return;
+  }
   const outcome = await pump(pages, first, q.format, res, gone.signal).catch((error: unknown) => {
     deps.logger.warn('deliveries export failed', { requestId: res.locals.requestId, error: error instanceof Error ? error.message : String(error) });
     res.destroy();

@@ -144,6 +144,8 @@ describe('GET /v1/deliveries/export', () => {
     expect({ ...other.body.error, requestId: '' }).toEqual({ ...ghost.body.error, requestId: '' });
     expect(other.text).not.toContain(bulkId(OTHER, 0));
     await request(h.app).get('/v1/deliveries/export').expect(401);
+    const head = await request(h.app).head(`/v1/deliveries/export?sid=${SID}&format=csv`).set(admin).expect(200);
+    expect(head.headers['content-disposition']).toContain('.csv');
   }, 60_000);
 
   it('answers 400 listing each problem with its path', async () => {
