@@ -3,8 +3,8 @@
  * delivery log with EXPORT_EVENTS events (default 1,000,000, each with two attempts) through the
  * store's ingest script, starts the API as its own process, downloads the whole range and samples
  * the API process's RSS before, during and after. Run: `npx tsx bench/export-memory.ts`
- * (EXPORT_EVENTS=200000 for a shorter run; EXPORT_FORMAT=csv). Uses a private key prefix of the
- * Redis at REDIS_URL and deletes it afterwards. Figures go to stdout and bench/export-memory.json.
+ * (EXPORT_EVENTS=200000 for a shorter run; EXPORT_FORMAT=csv; EXPORT_CLIENT_MB_PER_S=10 for a slow client). Uses a private key prefix of the
+ * Redis at REDIS_URL and deletes it afterwards. Figures go to stdout and bench/export-memory.json (export-memory-slow-client.json when throttled).
  */
 import { writeFile } from 'node:fs/promises';
 import { createDeps } from '../src/deps.js';
@@ -18,6 +18,8 @@ import { sleep } from './lib/workload.js';
 
 const EVENTS = Number(process.env.EXPORT_EVENTS ?? 1_000_000);
 const FORMAT = process.env.EXPORT_FORMAT === 'csv' ? 'csv' : 'ndjson';
+/** Read the download at most this fast (MB/s; unset: as fast as possible), to show a slow client pausing the API. */
+const CLIENT_MB_PER_S = Number(process.env.EXPORT_CLIENT_MB_PER_S ?? 0);
 const SID = 9181;
 const SAMPLE_MS = 250;
 const MB = 1024 * 1024;
@@ -60,6 +62,9 @@ async function download(api: ClassbellProcess): Promise<{ rows: number; bytes: n
     for await (const chunk of res.body) {
       bytes += chunk.length;
       for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lineEnds++;
+      // A throttled client: not reading fills the socket buffers, which must pause the API.
+      const dueMs = CLIENT_MB_PER_S > 0 ? startedMs + (bytes / (CLIENT_MB_PER_S * 1e6)) * 1000 : 0;
+      if (dueMs > Date.now()) await sleep(dueMs - Date.now());
     }
   } finally {
     clearInterval(timer);
@@ -89,7 +94,7 @@ async function main(): Promise<void> {
     const afterMb = mb(await rssBytes(api.pid));
     const peakMb = Math.max(...run.samples.map((s) => s.rssMb));
     const result = {
-      events: EVENTS, format: FORMAT, fillSeconds: Math.round(fillS), rowsReceived: run.rows, megabytesSent: mb(run.bytes),
+      events: EVENTS, format: FORMAT, clientMbPerS: CLIENT_MB_PER_S || 'unthrottled', fillSeconds: Math.round(fillS), rowsReceived: run.rows, megabytesSent: mb(run.bytes),
       exportSeconds: Math.round(run.seconds * 10) / 10, rowsPerSecond: Math.round(run.rows / run.seconds),
       apiRssMb: {
         before: beforeMb, peakDuring: peakMb, after: afterMb,
@@ -102,7 +107,7 @@ async function main(): Promise<void> {
     };
     console.log(JSON.stringify(result, null, 2));
     if (run.rows !== EVENTS) throw new Error(`expected ${EVENTS} rows, got ${run.rows}`);
-    await writeFile(new URL('./export-memory.json', import.meta.url), `${JSON.stringify({ measuredAt: new Date().toISOString(), ...result }, null, 2)}\n`);
+    await writeFile(new URL(CLIENT_MB_PER_S > 0 ? './export-memory-slow-client.json' : './export-memory.json', import.meta.url), `${JSON.stringify({ measuredAt: new Date().toISOString(), ...result }, null, 2)}\n`);
   } finally {
     await api?.stop();
     console.log(`deleted ${await dropPrefix(prefix)} keys under ${prefix}`);
