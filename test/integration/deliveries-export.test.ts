@@ -46,6 +46,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  // A failed test may leave a paused download open: it must not keep the keys from being dropped.
+  server?.closeAllConnections();
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   await h?.close();
 });
