@@ -133,6 +133,10 @@ export function deliveriesMain(session: Session): string {
     <h1>Delivery log</h1>
     <p class="muted">Pushed events, newest first. Click a row to open the event.</p>
   </div>
+  <div class="filter-buttons">
+    <a class="btn btn-ghost" id="export-csv" href="/v1/deliveries/export?format=csv" download title="Every delivery that matches the filters, with its attempts">Export CSV</a>
+    <a class="btn btn-ghost" id="export-ndjson" href="/v1/deliveries/export?format=ndjson" download title="Every delivery that matches the filters, with its attempts">Export NDJSON</a>
+  </div>
 </div>
 <form class="filters panel" id="filters" method="get" action="/admin/deliveries">
   <label${isAdmin ? '' : ' hidden'}>School<select name="sid" id="f-sid"><option value="">All schools</option></select></label>

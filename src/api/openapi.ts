@@ -5,6 +5,7 @@ import { alertsQuery } from './alerts.js';
 import { createAppSchema } from './apps.js';
 import { closeClassSchema, putClassSchema } from './classes.js';
 import { deliveriesQuery } from './deliveries.js';
+import { exportQuery } from './deliveries-export.js';
 import { createSchoolSchema, patchSchoolSchema, replaySchema } from './school-schemas.js';
 
 /** Routes documented elsewhere (rooms, tokens, admin) add themselves through this hook. */
@@ -57,6 +58,10 @@ const PATHS: RouteConfig[] = [
   { method: 'post', path: '/v1/events/{id}/redeliver', summary: 'Push a delivered or skipped event again', security: schoolOrAdmin, request: { params: eventId }, responses: { 202: { description: 'Queued' }, ...errors } },
   { method: 'get', path: '/v1/alerts', summary: 'Alerts: failing heads, failed verifications, recoveries (newest first)', security: schoolOrAdmin, request: { query: alertsQuery }, responses: { 200: { description: 'OK' }, ...errors } },
   { method: 'get', path: '/v1/deliveries', summary: 'The delivery log, newest first, cursor paging', security: schoolOrAdmin, request: { query: deliveriesQuery }, responses: { 200: { description: 'OK' }, ...errors } },
+  {
+    method: 'get', path: '/v1/deliveries/export', summary: 'The whole filtered delivery log as one streamed file (NDJSON or CSV), newest first, with each delivery\'s attempts', security: schoolOrAdmin, request: { query: exportQuery },
+    responses: { 200: { description: 'A file (Content-Disposition: attachment)', content: { 'application/x-ndjson': { schema: z.string() }, 'text/csv': { schema: z.string() } } }, ...errors },
+  },
 ];
 
 /** The OpenAPI 3 document of every route, from the same zod schemas that validate requests. */

@@ -66,14 +66,32 @@ export class ApiClient {
 
   /** Sends one request; the reply must match `schema`. */
   async request<S extends z.ZodType>(method: string, path: string, body: unknown, schema: S): Promise<z.infer<S>> {
-    const url = `${this.baseUrl}${path}`;
-    let res: Response;
+    const res = await this.send(method, path, body, 'application/json');
+    const text = await res.text();
+    const json = parseJson(text);
+    if (!res.ok) throw toApiError(res.status, json, text);
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw new UnreachableError(`unexpected reply from ${method} ${path} (HTTP ${res.status}): ${text.slice(0, 200)}`);
+    }
+    return parsed.data;
+  }
+
+  /** GETs a file: the response with its body still to read (an error status is thrown as an ApiError). */
+  async download(path: string): Promise<Response> {
+    const res = await this.send('GET', path, undefined, '*/*');
+    if (res.ok) return res;
+    const text = await res.text();
+    throw toApiError(res.status, parseJson(text), text);
+  }
+
+  private async send(method: string, path: string, body: unknown, accept: string): Promise<Response> {
     try {
-      res = await fetch(url, {
+      return await fetch(`${this.baseUrl}${path}`, {
         method,
         headers: {
           authorization: `Bearer ${this.token}`,
-          accept: 'application/json',
+          accept,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -84,14 +102,6 @@ export class ApiClient {
       if (this.signal.aborted) throw error;
       throw new UnreachableError(`cannot reach classbell at ${this.baseUrl}: ${describeFetchError(error)}`);
     }
-    const text = await res.text();
-    const json = parseJson(text);
-    if (!res.ok) throw toApiError(res.status, json, text);
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      throw new UnreachableError(`unexpected reply from ${method} ${path} (HTTP ${res.status}): ${text.slice(0, 200)}`);
-    }
-    return parsed.data;
   }
 }
 

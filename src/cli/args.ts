@@ -8,6 +8,11 @@ import { UsageError } from './io.js';
 /** `--help`/`-h`, accepted by every command. */
 export const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
 
+/** `--name <value>` options, one per name: `{sid: {type: 'string'}, …}`. */
+export function stringOptions<const N extends string>(...names: N[]): Record<N, { type: 'string' }> {
+  return Object.fromEntries(names.map((name) => [name, { type: 'string' }])) as Record<N, { type: 'string' }>;
+}
+
 /** Parses `argv` strictly (unknown options are errors) for `command`. */
 export function parseCommand<const T extends ParseArgsConfig>(command: string, config: T): ReturnType<typeof parseArgs<T>> {
   try {

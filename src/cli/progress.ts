@@ -25,12 +25,23 @@ export class ProgressBar {
 
   /** Shows `done/total` and a note (e.g. the backlog); repeated identical updates print nothing. */
   update(done: number, total: number, note: string, nowMs = Date.now()): void {
-    const line = `${renderBar(done, total)}${note ? `  ${note}` : ''}`;
+    this.show(`${renderBar(done, total)}${note ? `  ${note}` : ''}`, done >= total, nowMs);
+  }
+
+  /**
+   * Shows a line without a known total (`12,000 rows  3.4 MB`); `final` prints it even inside
+   * the interval (the last figures always show).
+   */
+  status(line: string, final = false, nowMs = Date.now()): void {
+    this.show(line, final, nowMs);
+  }
+
+  private show(line: string, final: boolean, nowMs: number): void {
     if (line === this.lastLine) return;
     if (this.io.stderrIsTty) {
       this.io.errRaw(`\r\x1b[2K${line}`);
     } else {
-      if (nowMs - this.lastPrintMs < this.minIntervalMs && done < total) return;
+      if (nowMs - this.lastPrintMs < this.minIntervalMs && !final) return;
       this.io.err(line);
       this.lastPrintMs = nowMs;
     }

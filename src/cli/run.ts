@@ -6,12 +6,13 @@
 import { ApiError, formatApiError, UnreachableError } from './api-client.js';
 import { checkReceiver } from './commands/check-receiver.js';
 import type { Command } from './commands/command.js';
+import { deliveriesExport } from './commands/deliveries-export.js';
 import { deliveriesTail } from './commands/deliveries-tail.js';
 import { replay } from './commands/replay.js';
 import { schoolAdd, schoolsList } from './commands/schools.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io.js';
 
-export const COMMANDS: readonly Command[] = [schoolsList, schoolAdd, deliveriesTail, replay, checkReceiver];
+export const COMMANDS: readonly Command[] = [schoolsList, schoolAdd, deliveriesTail, deliveriesExport, replay, checkReceiver];
 
 /** Forgiving spellings: `school list`, `schools add`, `deliveries follow`. */
 const ALIASES: Readonly<Record<string, string>> = {

@@ -188,6 +188,21 @@ export class DeliveryStore {
     return { items, nextCursor: last ? encodeCursor(last.pos, last.member) : null };
   }
 
+  /**
+   * The whole filtered log, newest first (the order of `list`), a page of at most `pageSize` rows
+   * at a time. The store is read only as the caller pulls, so a consumer that waits (an export
+   * whose client reads slowly) holds one page in memory, whatever the range.
+   */
+  async *pages(filter: Omit<DeliveryFilter, 'limit' | 'cursor'>, pageSize = 500): AsyncGenerator<StoredEvent[], void, undefined> {
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await this.list({ ...filter, limit: pageSize, ...(cursor !== undefined ? { cursor } : {}) });
+      if (page.items.length > 0) yield page.items;
+      if (page.nextCursor === null) return;
+      cursor = page.nextCursor;
+    }
+  }
+
   /** One school's log entries in [min, max], newest first (members are event ids). */
   private async schoolPage(sid: number, max: string, min: string, count: number): Promise<LogEntry[]> {
     return toEntries((await this.redis.xrevrange(this.keys.schoolLog(sid), max, min, 'COUNT', count)) as StreamReply, '');

@@ -172,6 +172,7 @@ const TABLE: Row[] = [
   { route: 'GET /v1/events/:id', style: 'v1', expect: EVENT_OF_THE_SCHOOL, ghost: true, probe: (t) => ({ path: `/v1/events/${t.eventId}` }) },
   { route: 'POST /v1/events/:id/redeliver', style: 'v1', expect: EVENT_OF_THE_SCHOOL, ghost: true, probe: (t) => ({ path: `/v1/events/${t.eventId}/redeliver`, body: {} }) },
   { route: 'GET /v1/deliveries', style: 'v1', expect: THE_SCHOOL, ghost: true, probe: (t) => ({ path: `/v1/deliveries?sid=${t.sid}` }) },
+  { route: 'GET /v1/deliveries/export', style: 'v1', expect: THE_SCHOOL, ghost: true, probe: (t) => ({ path: `/v1/deliveries/export?sid=${t.sid}&format=csv` }) },
   { route: 'GET /v1/alerts', style: 'v1', expect: THE_SCHOOL, ghost: true, probe: (t) => ({ path: `/v1/alerts?sid=${t.sid}` }) },
   { route: 'POST /v1/tokens/rtm', style: 'v1', expect: ANY_APP, ghost: false, probe: () => ({ path: '/v1/tokens/rtm', body: { userUuid: 'intruder-own-user' } }) },
 

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import request from 'supertest';
 import { AlertStore } from '../../src/store/alerts.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, admin, createApp, createHarness, createSchool, handsUp, waitFor, type Harness } from '../helpers/harness.js';
+import { parseCsv } from '../helpers/csv.js';
 import { ACK, Receiver } from '../helpers/receiver.js';
 
 // The dashboard end to end: a real app with workers on a loopback port, real receivers, and
@@ -189,6 +190,17 @@ describe('dashboard (headless chromium)', () => {
     expect(sids.length).toBe(6);
     expect(new Set(sids)).toEqual(new Set([`#${GOOD}`]));
 
+    // Export downloads the filtered range: the same six rows, with their attempts.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+    expect(download.suggestedFilename()).toBe(`classbell-deliveries-${GOOD}-start-now.csv`);
+    const [header, ...records] = parseCsv(readFileSync((await download.path())!, 'utf8'));
+    expect(header).toEqual(expect.arrayContaining(['eventId', 'sid', 'status', 'attempts']));
+    const column = (name: string) => records.map((r) => r[header!.indexOf(name)]);
+    expect(records).toHaveLength(6);
+    expect(new Set(column('sid'))).toEqual(new Set([String(GOOD)]));
+    expect(new Set(column('status'))).toEqual(new Set(['delivered']));
+    expect(column('attempts').every((a) => (JSON.parse(a!) as { outcome: string }[]).at(-1)?.outcome === 'delivered')).toBe(true);
+
     await page.locator('#deliveries tr[data-event-id] td:first-child').first().click();
     await page.waitForURL(/\/admin\/events\//);
     await page.locator('#attempts tbody tr[data-outcome="delivered"]').waitFor();
@@ -251,6 +263,10 @@ describe('dashboard (headless chromium)', () => {
     await page.locator('#deliveries tr[data-event-id]').first().waitFor();
     const sids = new Set(await page.locator('#deliveries tr[data-event-id] td:nth-child(3)').allTextContents());
     expect(sids).toEqual(new Set([`#${GOOD}`]));
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-ndjson')]);
+    const exported = readFileSync((await download.path())!, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { sid: number });
+    expect(exported.length).toBeGreaterThan(0);
+    expect(new Set(exported.map((r) => r.sid))).toEqual(new Set([GOOD]));
 
     await page.goto(`${base}/admin/events/${STUCK_ID}`);
     await page.locator('#event-facts .error-text').waitFor();

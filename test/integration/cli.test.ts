@@ -108,9 +108,9 @@ describe('classbell CLI against the HTTP API', () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('Usage: classbell <command>');
     expect(help.code).toBe(0);
-    for (const name of ['schools list', 'school add', 'deliveries tail', 'replay', 'check-receiver']) expect(help.stdout).toContain(name);
+    for (const name of ['schools list', 'school add', 'deliveries tail', 'deliveries export', 'replay', 'check-receiver']) expect(help.stdout).toContain(name);
 
-    const commands = [['schools', 'list'], ['school', 'add'], ['deliveries', 'tail'], ['replay'], ['check-receiver']];
+    const commands = [['schools', 'list'], ['school', 'add'], ['deliveries', 'tail'], ['deliveries', 'export'], ['replay'], ['check-receiver']];
     const helps = await Promise.all(commands.map((args) => runCli([...args, '--help'], {})));
     helps.forEach((commandHelp, i) => {
       expect(commandHelp.code).toBe(0);

@@ -98,6 +98,19 @@ function renderPager(nextCursor, count) {
       nextCursor ? h('a', { class: 'btn btn-ghost btn-sm', id: 'next-page', href: `?${older}` }, 'Older →') : null));
 }
 
+/**
+ * The export links carry the page's filters (not its cursor: the export is the whole range). A
+ * plain GET with the session cookie, like the page's own reads, so no CSRF header is needed.
+ */
+function linkExports() {
+  for (const format of ['csv', 'ndjson']) {
+    const query = new URLSearchParams({ format });
+    for (const name of ['sid', 'status', 'type', 'since', 'until']) if (params.get(name)) query.set(name, params.get(name));
+    document.getElementById(`export-${format}`).href = `/v1/deliveries/export?${query}`;
+  }
+}
+
+linkExports();
 restoreFilters();
 await fillSchools();
 if (params.get('sid')) field('sid').value = params.get('sid');
