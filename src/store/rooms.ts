@@ -3,6 +3,7 @@ import type { RoomMessage } from '../domain/room-events.js';
 import type { Member, Plan, RoomDoc } from '../domain/room-rules.js';
 import { FencedQueue } from './fenced-queue.js';
 import type { Keys } from './keys.js';
+import { roomBoardScript, roomCommitScript, roomDestroyScript, roomLoadScript, type DestroyResult } from './room-scripts.js';
 import { runScript } from './scripts.js';
 
 /** What one decision needs to know about a room, read atomically, with its version. */
@@ -19,7 +20,7 @@ export interface RoomSnapshot {
 }
 
 export type CommitResult = { kind: 'ok'; ver: number; seq: number } | { kind: 'conflict' };
-export type DestroyResult = 'destroyed' | 'gone' | 'stale' | 'pending';
+export type { DestroyResult } from './room-scripts.js';
 
 /** How a member's heartbeat entry changes with a commit. */
 export type HeartbeatChange = 'add' | 'remove' | 'keep';
@@ -58,8 +59,7 @@ export class RoomStore {
   /** A consistent snapshot: the room, the given user (by uuid), the host, and members by id (or all). */
   async load(roomId: string, ask: { userUuid?: string; userIds?: number[]; all?: boolean }): Promise<RoomSnapshot> {
     const ids = ask.userIds ?? [];
-    const reply = (await runScript(this.redis, 'roomLoad', this.roomKeys(roomId), [ask.userUuid ?? '', ask.all ? '1' : '0', ...ids.map(String)])) as string[];
-    const [ver = '', doc = '', byUuid = '', host = '', ban = '0', ...records] = reply;
+    const { ver, doc, byUuid, host, banUntilMs, records } = await roomLoadScript(this.redis, this.roomKeys(roomId), [ask.userUuid ?? '', ask.all ? '1' : '0', ...ids.map(String)]);
     const members = new Map<number, Member>();
     for (const record of records) {
       const member = parseMember(record);
@@ -67,7 +67,7 @@ export class RoomStore {
     }
     return {
       ver, room: doc ? (JSON.parse(doc) as RoomDoc) : undefined,
-      byUuid: parseMember(byUuid), host: parseMember(host), banUntilMs: Number(ban), members,
+      byUuid: parseMember(byUuid), host: parseMember(host), banUntilMs, members,
     };
   }
 
@@ -97,17 +97,15 @@ export class RoomStore {
       this.addHeartbeats(room.roomId, added, nowMs), relayWork ? this.redis.sadd(k.roomRelayPending, room.roomId) : undefined,
       rtmWork ? this.redis.sadd(k.roomRtmPending, room.roomId) : undefined,
     ]);
-    const args: (string | number)[] = [
-      ver, JSON.stringify(room), nowMs, this.bufferSize, k.roomChannel(room.roomId), linked ? '1' : '0',
-      plan.ban?.userUuid ?? '', plan.ban?.untilMs ?? 0, plan.members.length,
-    ];
-    for (const m of plan.members) args.push(m.userId, m.userUuid, JSON.stringify(m));
-    args.push(plan.notices.length);
-    for (const n of plan.notices) args.push(n.cmd, JSON.stringify(n.data));
-    // An RTM entry carries its channel: the queue outlives the room, whose doc is gone once destroyed.
-    args.push(rtmWork ? `{"channel":${JSON.stringify(room.channelName)},"message":` : '');
-    const reply = (await runScript(this.redis, 'roomCommit', [...this.allRoomKeys(room.roomId), k.roomRtm(room.roomId)], args)) as [string, ...(string | number)[]];
-    if (reply[0] !== 'ok') return { kind: 'conflict' };
+    const reply = await roomCommitScript(this.redis, [...this.allRoomKeys(room.roomId), k.roomRtm(room.roomId)], {
+      expectedVer: String(ver), doc: JSON.stringify(room), nowMs: String(nowMs), bufferSize: this.bufferSize, channel: k.roomChannel(room.roomId), linked,
+      banUuid: plan.ban?.userUuid ?? '', banUntilMs: plan.ban?.untilMs ?? 0,
+      members: plan.members.map((m) => ({ userId: String(m.userId), userUuid: m.userUuid, json: JSON.stringify(m) })),
+      notices: plan.notices.map((n) => ({ cmd: n.cmd, data: JSON.stringify(n.data) })),
+      // An RTM entry carries its channel: the queue outlives the room, whose doc is gone once destroyed.
+      rtmPrefix: rtmWork ? `{"channel":${JSON.stringify(room.channelName)},"message":` : '',
+    });
+    if (reply.kind !== 'ok') return { kind: 'conflict' };
     // After: heartbeats of users who left go (a crash before leaves an entry of a user not online,
     // which the sweep drops). Added heartbeats and the room to relay are written again, as a
     // concurrent exit's removal or relay release may have undone the writes before the commit.
@@ -116,7 +114,7 @@ export class RoomStore {
       relayWork ? this.redis.sadd(k.roomRelayPending, room.roomId) : undefined,
       rtmWork ? this.redis.sadd(k.roomRtmPending, room.roomId) : undefined,
     ]);
-    return { kind: 'ok', ver: Number(reply[1]), seq: Number(reply[2]) };
+    return { kind: 'ok', ver: reply.ver, seq: reply.seq };
   }
 
   private async addHeartbeats(roomId: string, userIds: number[], nowMs: number): Promise<void> {
@@ -186,7 +184,7 @@ export class RoomStore {
   /** Destroys a room: planned (`life`: only if still empty and nobody entered since) or at once. */
   async destroy(room: Pick<RoomDoc, 'roomId' | 'appId' | 'roomUuid'>, life: number | undefined): Promise<DestroyResult> {
     const k = this.keys;
-    const [result, ...userIds] = (await runScript(this.redis, 'roomDestroy', this.allRoomKeys(room.roomId), [life === undefined ? '' : life])) as [DestroyResult, ...string[]];
+    const { result, userIds } = await roomDestroyScript(this.redis, this.allRoomKeys(room.roomId), life === undefined ? '' : String(life));
     if (result !== 'destroyed') return result;
     // After the room's keys are gone, its global traces; a crash in between leaves heartbeats of a
     // missing room (heartbeat sweep), a room to relay with nothing to relay (relay sweep) and an
@@ -282,8 +280,7 @@ export class RoomStore {
    * recorded uuid ('' none; undefined when the room does not exist).
    */
   async boardId(roomId: string, created = ''): Promise<string | undefined> {
-    const reply = (await runScript(this.redis, 'roomBoard', [this.keys.room(roomId)], [created])) as string | null;
-    return reply ?? undefined;
+    return roomBoardScript(this.redis, this.keys.room(roomId), created);
   }
 
   /** Takes the board-creation lock of a room for ttlMs; false when another caller holds it. */

@@ -7,15 +7,16 @@
   KEYS[1] room hash (doc, ver, seq)   KEYS[2] users   KEYS[3] userUuid → userId   KEYS[4] bans
   KEYS[5] replay buffer (list)   KEYS[6] relay queue (list)   KEYS[7] creation claim (string)
   KEYS[8] RTM queue (list; entries `<ARGV rtm prefix><message>}`)
-  ARGV[1] expected ver ('0' = create the room: it must not exist and its claim must still be held)
-  ARGV[2] new room doc JSON   ARGV[3] now (ms)   ARGV[4] replay buffer size   ARGV[5] pub/sub channel
-  ARGV[6] '1' = linked to a school   ARGV[7] ban userUuid ('' none)   ARGV[8] ban until (ms)
-  ARGV[9] member count, then 3 values per member: userId, userUuid, member JSON
-  then the notice count, then 2 values per notice: cmd, data JSON,
-  then the RTM entry prefix ('' = RTM notifications off), e.g. `{"channel":"<name>","message":`
+  ARGV[1] the commit, msgpack-packed by RoomStore.commit (RoomCommitInput): {expectedVer ('0' =
+          create the room: it must not exist and its claim must still be held), doc (the new room
+          JSON), nowMs (a string), bufferSize (replay buffer), channel (pub/sub), linked (to a
+          school), banUuid ('' none), banUntilMs, members = {{userId (a string), userUuid, json}, ...},
+          notices = {{cmd, data (JSON)}, ...}, rtmPrefix ('' = RTM notifications off, e.g.
+          `{"channel":"<name>","message":`)}
   Returns {'ok', new ver, last seq} | {'conflict'}
 ]]
-local expected, doc, nowMs = ARGV[1], ARGV[2], ARGV[3]
+local input = cmsgpack.unpack(ARGV[1])
+local expected, doc, nowMs = input.expectedVer, input.doc, input.nowMs
 local ver = redis.call('HGET', KEYS[1], 'ver')
 if expected == '0' then
   -- The claim was taken before the roomUuid index named this room; once it is gone (expired), the
@@ -26,25 +27,20 @@ elseif ver ~= expected then
 end
 local newVer = (tonumber(ver) or 0) + 1
 redis.call('HSET', KEYS[1], 'ver', newVer, 'doc', doc)
-if ARGV[7] ~= '' then redis.call('HSET', KEYS[4], ARGV[7], ARGV[8]) end
-local at = 10
-for _ = 1, tonumber(ARGV[9]) do
-  redis.call('HSET', KEYS[2], ARGV[at], ARGV[at + 2])
-  redis.call('HSET', KEYS[3], ARGV[at + 1], ARGV[at])
-  at = at + 3
+if input.banUuid ~= '' then redis.call('HSET', KEYS[4], input.banUuid, input.banUntilMs) end
+for _, m in ipairs(input.members) do
+  redis.call('HSET', KEYS[2], m.userId, m.json)
+  redis.call('HSET', KEYS[3], m.userUuid, m.userId)
 end
-local notices = tonumber(ARGV[at])
-at = at + 1
-local rtm = ARGV[at + 2 * notices]
+local rtm = input.rtmPrefix
 local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
-for _ = 1, notices do
+for _, n in ipairs(input.notices) do
   seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-  local message = '{"cmd":' .. ARGV[at] .. ',"version":1,"timestamp":' .. nowMs .. ',"seq":' .. seq .. ',"data":' .. ARGV[at + 1] .. '}'
+  local message = '{"cmd":' .. n.cmd .. ',"version":1,"timestamp":' .. nowMs .. ',"seq":' .. seq .. ',"data":' .. n.data .. '}'
   redis.call('RPUSH', KEYS[5], message)
-  redis.call('PUBLISH', ARGV[5], message)
-  if ARGV[6] == '1' then redis.call('RPUSH', KEYS[6], message) end
+  redis.call('PUBLISH', input.channel, message)
+  if input.linked then redis.call('RPUSH', KEYS[6], message) end
   if rtm ~= '' then redis.call('RPUSH', KEYS[8], rtm .. message .. '}') end
-  at = at + 2
 end
-if notices > 0 then redis.call('LTRIM', KEYS[5], -tonumber(ARGV[4]), -1) end
+if #input.notices > 0 then redis.call('LTRIM', KEYS[5], -input.bufferSize, -1) end
 return {'ok', newVer, seq}
