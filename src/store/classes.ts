@@ -99,7 +99,7 @@ export class ClassStore {
     const fields = ['startTime', 'closeTime', 'courseId'];
     const rows = isCluster(this.redis) || pairs.length < SCRIPT_READ_FROM
       ? await readEach<{ sid: number; classId: number }, (string | null)[]>(this.redis, pairs, (pipeline, p) => pipeline.hmget(this.keys.classRecord(p.sid, p.classId), ...fields))
-      : ((await runScript(this.redis, 'hmgetMany', pairs.map((p) => this.keys.classRecord(p.sid, p.classId)), fields)) as (string | null)[][]);
+      : rowsOf(await runScript(this.redis, 'hmgetMany', pairs.map((p) => this.keys.classRecord(p.sid, p.classId)), fields));
     pairs.forEach((p, i) => {
       const [startTime, closeTime, courseId] = rows[i] ?? [];
       if (startTime && closeTime) out.set(`${p.sid}/${p.classId}`, { startTime: Number(startTime), closeTime: Number(closeTime), courseId: Number(courseId) });
@@ -139,4 +139,10 @@ export class ClassStore {
     if (reply === 1 || reply === 2) await this.clearDue(sid, classId);
     return reply === 1;
   }
+}
+
+/** hmget-many's reply: one row of field values (null where absent) per key. */
+function rowsOf(reply: unknown): (string | null)[][] {
+  if (!Array.isArray(reply)) throw new Error(`hmget-many answered ${JSON.stringify(reply)}`);
+  return reply.map((row) => (Array.isArray(row) ? row.map((v) => (typeof v === 'string' ? v : null)) : []));
 }

@@ -25,8 +25,9 @@ export class RateLimiter {
     if (limit <= 0) return;
     // Larger than a whole window: waiting cannot help, the caller must split it (events of a batch).
     if (cost > limit) throw tooMany(windowMs, `this request costs ${cost}, more than the whole limit of ${limit} per ${windowMs / 1000} s; split it`);
-    const [allowed, retryAfterMs] = (await runScript(this.redis, 'rateLimit', [this.key(name, subject, windowMs)], [limit, windowMs, cost])) as [number, number];
-    if (allowed !== 1) throw tooMany(retryAfterMs);
+    const reply = await runScript(this.redis, 'rateLimit', [this.key(name, subject, windowMs)], [limit, windowMs, cost]);
+    const [allowed, retryAfterMs] = Array.isArray(reply) ? reply : [];
+    if (allowed !== 1) throw tooMany(Number(retryAfterMs ?? windowMs));
   }
 
   /** Throws a 429 when the window is already used up, without spending anything. */
