@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpServer } from '../../src/lib/http-server.js';
 import { ADMIN_TOKEN, createApp, createHarness, createSchool, keysUnder, type Harness } from '../helpers/harness.js';
 
 /** Cases per route: at least 5,000 in CI (the issue's bar), fewer for a quick local run. */
@@ -98,7 +99,8 @@ describe('hostile input', { timeout: 900_000 }, () => {
     appAuth = app.auth.Authorization;
     appId = app.appId;
     schoolKey = (await createSchool(h.app, 257, 'http://127.0.0.1:9/none')).apiKey;
-    server = h.app.listen(0);
+    // The server main.ts runs (its timeouts and its answers to requests Node refuses itself).
+    server = createHttpServer(h.app).listen(0);
     await new Promise((r) => server.once('listening', r));
     pool = new Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { connections: 4 });
     digest = await snapshot();
@@ -169,6 +171,13 @@ describe('hostile input', { timeout: 900_000 }, () => {
       if (hd.token && /^[\x21-\x7e]+$/.test(hd.token)) reqHeaders.token = hd.token;
       await check(await send(method!, path!, reqHeaders, method === 'GET' ? undefined : body));
     }), { numRuns: RUNS });
+  });
+
+  it('answers a URL over 16 KiB (refused by Node before express) with a named 431, never an empty reply', async () => {
+    const reply = await send('GET', `/v1/deliveries?sid=${'x'.repeat(20_000)}`, { authorization: `Bearer ${ADMIN_TOKEN}` });
+    expect(reply.status).toBe(431);
+    expect(reply.body).toMatchObject({ error: { code: 'headers_too_large' } });
+    await check(reply);
   });
 
   it('rejects deeply nested JSON and huge strings cheaply', async () => {
