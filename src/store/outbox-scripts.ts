@@ -47,17 +47,18 @@ export type IngestReply =
 
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
 
-/** Flat {a1, b1, a2, b2, …} pairs of numbers. */
-function numberPairs<K extends string, V extends string>(value: unknown, a: K, b: V): ({ [P in K | V]: number })[] {
+/** A flat {a1, b1, a2, b2, …} reply as pairs of numbers. */
+function pairsOf<T>(value: unknown, pair: (a: number, b: number) => T): T[] {
   const flat = Array.isArray(value) ? value : [];
-  const out: ({ [P in K | V]: number })[] = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) out.push({ [a]: Number(flat[i]), [b]: Number(flat[i + 1]) } as { [P in K | V]: number });
+  const out: T[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push(pair(Number(flat[i]), Number(flat[i + 1])));
   return out;
 }
 
 /** Runs ingest-events for events whose schools live on the node of `routeKey`. */
 export async function ingestEventsScript(redis: RedisClient, routeKey: string, input: IngestInput): Promise<IngestReply> {
-  const reply = (await runScript(redis, 'ingestEvents', [routeKey], [packScriptInput(input)])) as unknown[];
+  const answer = await runScript(redis, 'ingestEvents', [routeKey], [packScriptInput(input)]);
+  const reply: unknown[] = Array.isArray(answer) ? answer : [];
   switch (reply[0]) {
     case 'no_school':
       return { kind: 'no_school', sid: Number(reply[1]) };
@@ -65,8 +66,8 @@ export async function ingestEventsScript(redis: RedisClient, routeKey: string, i
       return { kind: 'id_taken', id: String(reply[1]) };
     case 'ok':
       return {
-        kind: 'ok', accepted: strings(reply[1]), duplicates: strings(reply[2]), wakes: numberPairs(reply[3], 'sid', 'epoch'),
-        samplesStarted: strings(reply[4]), activity: numberPairs(reply[5], 'sid', 'ms'),
+        kind: 'ok', accepted: strings(reply[1]), duplicates: strings(reply[2]), wakes: pairsOf(reply[3], (sid, epoch) => ({ sid, epoch })),
+        samplesStarted: strings(reply[4]), activity: pairsOf(reply[5], (sid, ms) => ({ sid, ms })),
       };
     default:
       throw new Error(`ingest-events answered ${JSON.stringify(reply[0])}`);
@@ -108,7 +109,8 @@ function settleResult(reply: unknown): SettleResult {
 
 /** Runs settle-heads for items whose schools live on the node of `routeKey`: one result per item, in order. */
 export async function settleHeadsScript(redis: RedisClient, routeKey: string, input: SettleInput): Promise<SettleResult[]> {
-  const replies = (await runScript(redis, 'settleHeads', [routeKey], [packScriptInput(input)])) as unknown[];
+  const replies = await runScript(redis, 'settleHeads', [routeKey], [packScriptInput(input)]);
+  if (!Array.isArray(replies)) throw new Error(`settle-heads answered ${JSON.stringify(replies)}`);
   return replies.map(settleResult);
 }
 
