@@ -80,9 +80,9 @@ describe('chaos: Redis Sentinel failover with REDIS_MIN_REPLICAS_ACK=1', () => {
     const apiPort = await freePort();
     const base = `http://127.0.0.1:${apiPort}`;
     // REDIS_URL names a port nothing listens on: every connection must come through the Sentinels.
-    // JOB_LOCK_MS is left at its default (classbellEnv shortens it for the worker-crash tests).
+    // Every delivery setting at its default: only the Sentinel ones are set.
     const env = classbellEnv('cbsentinel', 'redis://127.0.0.1:16399', {
-      PORT: String(apiPort), REDIS_CLUSTER_NODES: '', REDIS_SENTINELS: SENTINELS.map((p) => `127.0.0.1:${p}`).join(','), REDIS_MIN_REPLICAS_ACK: '1', LOG_LEVEL: 'warn', JOB_LOCK_MS: '',
+      PORT: String(apiPort), REDIS_CLUSTER_NODES: '', REDIS_SENTINELS: SENTINELS.map((p) => `127.0.0.1:${p}`).join(','), REDIS_MIN_REPLICAS_ACK: '1', LOG_LEVEL: 'warn',
     });
     api = spawnClassbell('api', env);
     worker = spawnClassbell('worker', env);

@@ -9,7 +9,8 @@ function spawnWorker(prefix: string): ChildProcess {
   return spawn(process.execPath, ['scripts/start.mjs', '--role=worker'], {
     env: {
       ...process.env, NODE_ENV: 'test', REDIS_URL, ADMIN_TOKEN, KEY_PREFIX: prefix, ALLOW_PRIVATE_ENDPOINTS: 'true',
-      LOG_LEVEL: 'error', RETRY_SCHEDULE: '50ms', DELIVERY_TIMEOUT_MS: '2000', DRAIN_SLICE_MS: '200', METRICS_PORT: '0',
+      // Only what a test needs to run beside others: every delivery setting is the default.
+      LOG_LEVEL: 'error', METRICS_PORT: '0',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
