@@ -7,6 +7,7 @@ import { OutboxStore } from '../src/store/outbox.js';
 import { replicaWaitFor } from '../src/store/replica-wait.js';
 import { QUEUE_NAME, type DrainJob, type NetReportJob, type RoomDestroyJob, type SummaryJob, type VerifyJob } from '../src/queue/jobs.js';
 import type { WorkerContext } from './context.js';
+import { CrashTakeover } from './crash-takeover.js';
 import { processDrain } from './drain.js';
 import { checkAlerts } from './alerts.js';
 import { RECONCILE_EVERY_MS, every, reconcileDeletes, reconcileDrains, reconcileIngestJournal, reconcileNetReports, reconcileSummaries, reconcileVerifications } from './maintenance.js';
@@ -23,8 +24,16 @@ export interface RunningWorkers {
   readonly worker: Worker;
 }
 
-/** The stalled-job check's period for a lock duration: a third of it, within 0.5–15 s. */
-const stalledIntervalMs = (jobLockMs: number) => Math.min(15_000, Math.max(500, Math.round(jobLockMs / 3)));
+/** The stalled-job check's period for a lock duration: a quarter of it, within 0.25–15 s. */
+const stalledIntervalMs = (jobLockMs: number) => Math.min(15_000, Math.max(250, Math.round(jobLockMs / 4)));
+
+/**
+ * How often BullMQ renews a running job's lock: a quarter of it (BullMQ's own default is half, and
+ * it renews a job once its last renewal is half that old). Renewed this often, a live worker keeps
+ * its lock through event-loop stalls of three quarters of it, and the lock of a worker on a machine
+ * that vanished lapses within the whole of it.
+ */
+const lockRenewMs = (jobLockMs: number) => Math.max(100, Math.round(jobLockMs / 4));
 
 /** Stored on each job the worker takes (BullMQ's processedBy): which process runs a drain. */
 export const workerName = (pid = process.pid) => `classbell-${hostname()}-${pid}`;
@@ -66,16 +75,20 @@ export function startWorkers(deps: Deps): RunningWorkers {
       connection,
       prefix: keys.bullPrefix,
       concurrency: config.workerConcurrency,
-      // A killed worker's drains are taken over once their lock lapses (at most jobLockMs after
-      // the crash: BullMQ renews it every quarter of that) and the next stalled check has seen
-      // them twice (every third of it): about 4 s at the default 3 s lock. The epoch and owner
-      // checks of the drain state fence a slow worker whose job was taken over while it still ran.
+      // A killed worker's drains are taken over by CrashTakeover once its connections are gone
+      // from Redis (about half a second). The lock is the fallback where that cannot be seen (a
+      // machine that vanished, CLIENT LIST refused): it lapses 2.25–3 s after the crash at the
+      // default 3 s lock and the next stalled check (every 0.75 s) returns the job. The epoch and
+      // owner checks of the drain state fence a slow worker whose job was taken over while it ran.
       name: workerName(),
       lockDuration: config.jobLockMs,
+      lockRenewTime: lockRenewMs(config.jobLockMs),
       stalledInterval: stalledIntervalMs(config.jobLockMs),
       maxStalledCount: 10,
     },
   );
+  // Drains of a worker process that died are taken over as soon as its connections are gone.
+  const takeover = new CrashTakeover(ctx, deps.scheduler.queue, workerName()).start();
   worker.on('failed', (job, error) => logger.error('job failed', { jobId: job?.id, name: job?.name, error: error.message }));
   worker.on('error', (error) => logger.warn('worker problem', { error: error.message }));
   const onError = (error: unknown) => logger.warn('maintenance task failed', { error: error instanceof Error ? error.message : String(error) });
@@ -92,6 +105,7 @@ export function startWorkers(deps: Deps): RunningWorkers {
     worker,
     async close() {
       stopping.value = true;
+      takeover.stop();
       for (const stop of stops) stop();
       await worker.close();
       await client.close();

@@ -6,7 +6,7 @@ import type { Keys } from './keys.js';
  *
  * | field | written by | meaning |
  * |---|---|---|
- * | epoch | wake, reschedule, mark-school-deleting | +1 for every new drain job; job `d-<sid>-<epoch>` is the only one that may claim. Kept when the school is deleted, so a school created again with the same sid never reuses a job id |
+ * | epoch | wake, reschedule (yield, settle failure, take-over-drain), mark-school-deleting | +1 for every new drain job; job `d-<sid>-<epoch>` is the only one that may claim. Kept when the school is deleted, so a school created again with the same sid never reuses a job id |
  * | sched | wake, reschedule ("1"), release ("0") | exactly one drain job is queued, delayed or running |
  * | owner | fetch-head claim (token), wake/reschedule/release ("") | the drainer pushing now; every write of a drainer checks it |
  * | phase | all of the above | idle · queued · draining · retry_wait |
@@ -20,7 +20,8 @@ import type { Keys } from './keys.js';
  *
  * Transitions: idle →(events arrive, school active: wake)→ queued →(claim)→ draining →(outbox
  * empty or school held: release)→ idle; draining →(slice over: yield)→ queued; draining →(push
- * failed: reschedule)→ retry_wait →(retry job claims)→ draining. A delete sets deleting and bumps
+ * failed: reschedule)→ retry_wait →(retry job claims)→ draining; queued or draining →(the job's
+ * worker process died: take-over-drain)→ queued with a new epoch. A delete sets deleting and bumps
  * the epoch (every job of the school goes stale) and finally leaves only `epoch`.
  */
 export interface DrainState {

@@ -211,6 +211,15 @@ export class OutboxStore {
     return typeof reply === 'number' ? reply : null;
   }
 
+  /**
+   * Gives the school a new drain job when the job of `epoch` is still its current one, queued or
+   * draining, and its worker process died: the new epoch (add its job now), or null.
+   */
+  async takeOverDrain(sid: number, epoch: number): Promise<number | null> {
+    const reply = await runScript(this.redis, 'takeOverDrain', [this.keys.state(sid)], [epoch, Date.now()]);
+    return typeof reply === 'number' ? reply : null;
+  }
+
   /** Skips the head (optionally only if it is `expectedId`). */
   async skipHead(sid: number, expectedId = ''): Promise<SkipReply> {
     const k = this.keys;

@@ -24,7 +24,7 @@ const MIN_KILLS = 20;
 /** A freshly started worker may hold no drain yet when its turn comes: kill at most this often. */
 const MAX_KILLS = 45;
 /** Each acknowledgement takes this long, so every school keeps a backlog through the kills. */
-const RECEIVER_DELAY_MS = 100;
+const RECEIVER_DELAY_MS = 200;
 /** The promise: a killed worker's schools are pushed again within this (p99). */
 const TAKEOVER_P99_MS = 5000;
 /** A push arriving this soon after the kill may still be one the killed worker had sent. */
@@ -201,8 +201,6 @@ describe('chaos: worker processes SIGKILLed every 2 s, at the default settings',
     const spawnToFirstPushMs = Date.now() - spawnedAt;
 
     const duplicates = pushes - TOTAL;
-    expect(duplicates).toBe(retriesAfterFailure + redeliveriesAfterAck);
-    expect(perKill.length).toBeGreaterThanOrEqual(MIN_KILLS);
     const sortedKills = [...perKill].sort((a, b) => a - b);
     console.log(
       `chaos worker-crashes (defaults): ${TOTAL} events, ${SCHOOLS} schools, ${WORKERS} worker processes, ${kills.length} SIGKILLs every ${KILL_EVERY_MS / 1000} s ` +
@@ -211,6 +209,8 @@ describe('chaos: worker processes SIGKILLed every 2 s, at the default settings',
       `${pushes} pushes, ${duplicates} duplicates (${redeliveriesAfterAck} redeliveries of an acknowledged event after a crash, ${retriesAfterFailure} retries after an HTTP 500), ` +
       `0 order violations; worker spawn to first push ${spawnToFirstPushMs} ms; max worker RSS ${maxWorkerRssMb.toFixed(0)} MB; wall time ${(wallMs / 1000).toFixed(1)} s`,
     );
+    expect(duplicates).toBe(retriesAfterFailure + redeliveriesAfterAck);
+    expect(perKill.length).toBeGreaterThanOrEqual(MIN_KILLS);
     expect(quantile(sortedKills, 0.99)).toBeLessThanOrEqual(TAKEOVER_P99_MS);
   }, 420_000);
 });

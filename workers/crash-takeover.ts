@@ -1,0 +1,140 @@
+import type { Queue } from 'bullmq';
+import type { Logger } from '../src/lib/logger.js';
+import type { DrainJob } from '../src/queue/jobs.js';
+import type { OutboxStore } from '../src/store/outbox.js';
+import { ensureDrainJob, type RecoveryContext } from './drain-recovery.js';
+
+/** How often a worker looks at which worker processes are connected to Redis. */
+export const WATCH_EVERY_MS = 250;
+/** A worker must be missing from Redis's client list this many looks in a row to count as dead. */
+const MISSING_LOOKS = 2;
+/** Looks without finding itself in the client list before a worker gives the watch up. */
+const SELF_LOOKS = 40;
+
+export interface TakeoverContext extends RecoveryContext {
+  outbox: Pick<OutboxStore, 'takeOverDrain' | 'drainState'>;
+  logger: Logger;
+}
+
+/**
+ * The names of the BullMQ workers connected to Redis now. BullMQ names each worker's blocking
+ * connection `<prefix>:<queue>:w:<worker name>`; `Queue.getWorkers` reads them off CLIENT LIST
+ * (on a Cluster, off the node holding the queue). Null when the server does not tell (CLIENT LIST
+ * refused, or a provider that hides client names).
+ */
+async function connectedWorkers(queue: Queue): Promise<Set<string> | null> {
+  const clients = (await queue.getWorkers()) as { rawname?: string }[];
+  const names = new Set<string>();
+  for (const client of clients) {
+    const at = client.rawname?.lastIndexOf(':w:') ?? -1;
+    if (at >= 0) names.add(client.rawname!.slice(at + 3));
+  }
+  return names;
+}
+
+/**
+ * Takes over the drains of worker processes that died, within about half a second of their
+ * death, instead of the 1.5–2.5 s BullMQ needs to see the lock lapse.
+ *
+ * A process that dies (SIGKILL, OOM, a crash) has its sockets closed by the kernel, so Redis
+ * drops its connections at once. Every worker looks at the connected workers every 250 ms; a
+ * worker that was connected and is missing twice in a row is dead. Each school whose drain job
+ * that worker was running gets a new epoch and a new job (take-over-drain), unless the job had
+ * already moved the school on, in which case the school's current job is made sure of. The dead
+ * job stays active until BullMQ's stalled check returns it; run again, it finds its epoch stale.
+ *
+ * A worker that only lost its connection for a moment is fenced like one whose lock lapsed: its
+ * next settle finds another owner and it stops. Where Redis does not list clients, or when the
+ * machine itself is gone (no socket is closed), BullMQ's lock is what takes the drains over.
+ */
+export class CrashTakeover {
+  private readonly missing = new Map<string, number>();
+  private connected = new Set<string>();
+  private seenSelf = false;
+  private looksWithoutSelf = 0;
+  private running = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly ctx: TakeoverContext,
+    private readonly queue: Queue,
+    private readonly self: string,
+  ) {}
+
+  start(): this {
+    this.timer = setInterval(() => void this.look().catch((error: unknown) => this.ctx.logger.warn('crash watch failed', { error: error instanceof Error ? error.message : String(error) })), WATCH_EVERY_MS);
+    this.timer.unref();
+    return this;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One look at the connected workers; takes over the drains of the ones found dead. */
+  async look(): Promise<string[]> {
+    if (this.running) return [];
+    this.running = true;
+    try {
+      return await this.lookOnce();
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async lookOnce(): Promise<string[]> {
+    const now = await connectedWorkers(this.queue);
+    if (!now || !now.has(this.self)) {
+      // Not even this worker is listed: the list cannot be trusted (its own connection is being
+      // re-established, or the server hides names). Give up after a while if it never was.
+      if (!this.seenSelf && ++this.looksWithoutSelf === SELF_LOOKS) {
+        this.ctx.logger.info('Redis does not list worker connections; a crashed worker\'s drains are taken over when its job lock lapses');
+        this.stop();
+      }
+      return [];
+    }
+    if (!this.seenSelf) {
+      this.seenSelf = true;
+      // Workers that died before this one started: their jobs are still active.
+      for (const name of await this.activeDrainOwners()) if (!now.has(name)) this.connected.add(name);
+    }
+    const dead: string[] = [];
+    for (const name of this.connected) {
+      if (now.has(name)) {
+        this.missing.delete(name);
+        continue;
+      }
+      const looks = (this.missing.get(name) ?? 0) + 1;
+      if (looks >= MISSING_LOOKS) {
+        this.missing.delete(name);
+        dead.push(name);
+      } else {
+        this.missing.set(name, looks);
+      }
+    }
+    this.connected = new Set([...now, ...this.missing.keys()]);
+    if (dead.length > 0) await this.takeOver(new Set(dead));
+    return dead;
+  }
+
+  private async activeDrainOwners(): Promise<Set<string>> {
+    const jobs = await this.queue.getJobs(['active']);
+    return new Set(jobs.filter((job) => job.name === 'drain' && job.processedBy).map((job) => job.processedBy!));
+  }
+
+  private async takeOver(dead: Set<string>): Promise<void> {
+    const jobs = (await this.queue.getJobs(['active'])).filter((job) => job.name === 'drain' && dead.has(job.processedBy ?? ''));
+    let taken = 0;
+    await Promise.all(jobs.map(async (job) => {
+      const { sid, epoch } = job.data as DrainJob;
+      const next = await this.ctx.outbox.takeOverDrain(sid, epoch);
+      if (next !== null) {
+        await this.ctx.scheduler.drain(sid, next);
+        taken++;
+      } else {
+        await ensureDrainJob(this.ctx, sid, await this.ctx.outbox.drainState(sid), 'its worker died');
+      }
+    }));
+    this.ctx.logger.warn('worker process gone from Redis; its drains were taken over', { workers: [...dead], jobs: jobs.length, schools: taken });
+  }
+}
