@@ -17,4 +17,15 @@ export default tseslint.config(
     files: ['bench/**', 'scripts/**', 'bin/**', 'test/**'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // One typed layer over the Lua scripts: only the typed script modules (one method per script,
+    // src/store/*-scripts.ts) run a script; everything else calls their typed methods.
+    files: ['**/*.ts'],
+    ignores: ['src/store/*-scripts.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ regex: '(^|/)store/scripts\\.js$|^\\./scripts\\.js$', importNames: ['runScript'], message: 'run a script through its typed method (src/store/*-scripts.ts)' }],
+      }],
+    },
+  },
 );

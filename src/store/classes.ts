@@ -1,6 +1,6 @@
 import type { Keys } from './keys.js';
 import { isCluster, readEach, type RedisClient } from '../lib/redis.js';
-import { runScript } from './scripts.js';
+import { ClassScripts } from './class-scripts.js';
 
 export type SummaryState = 'scheduled' | 'pushed' | 'none';
 
@@ -54,10 +54,14 @@ function parse(sid: number, classId: number, h: Record<string, string>): ClassRe
 
 /** The course schedule: one hash per class under its school's hash tag. */
 export class ClassStore {
+  private readonly scripts: ClassScripts;
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keys,
-  ) {}
+  ) {
+    this.scripts = new ClassScripts(redis, keys);
+  }
 
   async get(sid: number, classId: number): Promise<ClassRecord | undefined> {
     return parse(sid, classId, await this.redis.hgetall(this.keys.classRecord(sid, classId)));
@@ -76,9 +80,9 @@ export class ClassStore {
 
   /** Closes the class early; undefined when it does not exist, `alreadyClosed` makes it idempotent. */
   async close(sid: number, classId: number, realCloseTime: number): Promise<{ record: ClassRecord; alreadyClosed: boolean } | undefined> {
-    const reply = await runScript(this.redis, 'closeClass', [this.keys.classRecord(sid, classId)], [realCloseTime]);
-    if (reply === 0) return undefined;
-    return { record: (await this.get(sid, classId))!, alreadyClosed: reply === 2 };
+    const reply = await this.scripts.closeClass({ sid, classId, realCloseTime });
+    if (reply === 'missing') return undefined;
+    return { record: (await this.get(sid, classId))!, alreadyClosed: reply === 'already_closed' };
   }
 
   /** Moves the scheduled close (class_extended); undefined when the class is unknown. */
@@ -99,7 +103,7 @@ export class ClassStore {
     const fields = ['startTime', 'closeTime', 'courseId'];
     const rows = isCluster(this.redis) || pairs.length < SCRIPT_READ_FROM
       ? await readEach<{ sid: number; classId: number }, (string | null)[]>(this.redis, pairs, (pipeline, p) => pipeline.hmget(this.keys.classRecord(p.sid, p.classId), ...fields))
-      : rowsOf(await runScript(this.redis, 'hmgetMany', pairs.map((p) => this.keys.classRecord(p.sid, p.classId)), fields));
+      : await this.scripts.hmgetMany({ classes: pairs, fields });
     pairs.forEach((p, i) => {
       const [startTime, closeTime, courseId] = rows[i] ?? [];
       if (startTime && closeTime) out.set(`${p.sid}/${p.classId}`, { startTime: Number(startTime), closeTime: Number(closeTime), courseId: Number(courseId) });
@@ -129,20 +133,10 @@ export class ClassStore {
 
   /** Marks the summary of `version` as settled; false when stale or already settled. */
   async settleSummary(sid: number, classId: number, version: number, state: 'pushed' | 'none', retentionS: number): Promise<boolean> {
-    const reply = await runScript(
-      this.redis, 'settleSummary',
-      [this.keys.classRecord(sid, classId), this.keys.classEvents(sid, classId)],
-      [version, state, retentionS],
-    );
+    const reply = await this.scripts.settleSummary({ sid, classId, version, state, retentionS });
     // Settled (now or before): the reconciler need not look at it again. A crash before this
     // leaves the entry; the reconciler's next job finds the summary settled and clears it.
-    if (reply === 1 || reply === 2) await this.clearDue(sid, classId);
-    return reply === 1;
+    if (reply !== 'stale') await this.clearDue(sid, classId);
+    return reply === 'settled';
   }
-}
-
-/** hmget-many's reply: one row of field values (null where absent) per key. */
-function rowsOf(reply: unknown): (string | null)[][] {
-  if (!Array.isArray(reply)) throw new Error(`hmget-many answered ${JSON.stringify(reply)}`);
-  return reply.map((row) => (Array.isArray(row) ? row.map((v) => (typeof v === 'string' ? v : null)) : []));
 }

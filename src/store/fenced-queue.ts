@@ -1,5 +1,5 @@
 import type { RedisClient } from '../lib/redis.js';
-import { runScript } from './scripts.js';
+import { FencedQueueScripts } from './queue-scripts.js';
 
 /** The keys of one fenced queue: its lock and list share a slot; `pending` is a global set. */
 export interface FencedQueueKeys {
@@ -19,10 +19,14 @@ export interface FencedQueueKeys {
  * queued for the next holder (at-least-once).
  */
 export class FencedQueue {
+  private readonly scripts: FencedQueueScripts;
+
   constructor(
     private readonly redis: RedisClient,
     readonly keys: FencedQueueKeys,
-  ) {}
+  ) {
+    this.scripts = new FencedQueueScripts(redis, keys);
+  }
 
   /** Takes the lock for ttlMs; false when someone else holds it. */
   async lock(token: string, ttlMs: number): Promise<boolean> {
@@ -31,7 +35,7 @@ export class FencedQueue {
 
   /** Extends the lock to ttlMs from now; false once it is no longer this token's. */
   async renew(token: string, ttlMs: number): Promise<boolean> {
-    return Number(await runScript(this.redis, 'fencedRenew', [this.keys.lock], [token, ttlMs])) === 1;
+    return this.scripts.fencedRenew({ token, ttlMs });
   }
 
   /** The first `max` entries, oldest first (not removed). */
@@ -41,13 +45,13 @@ export class FencedQueue {
 
   /** Drops the first `count` entries if the lock is still this token's; false (nothing dropped) otherwise. */
   async trim(token: string, count: number): Promise<boolean> {
-    return Number(await runScript(this.redis, 'fencedTrim', [this.keys.lock, this.keys.queue], [token, count])) === 1;
+    return this.scripts.fencedTrim({ token, count });
   }
 
   /** Releases the lock (if still this token's); returns how many entries are still waiting. */
   async release(token: string): Promise<number> {
     const k = this.keys;
-    let left = Number(await runScript(this.redis, 'roomRelayRelease', [k.lock, k.queue], [token]));
+    let left = await this.scripts.fencedRelease({ token });
     if (left === 0) {
       // Out of the pending set, then a second look: work queued before this look is seen here and
       // the queue goes back in; a writer that queues after it adds the queue itself (after its

@@ -1,10 +1,13 @@
 import type { RedisClient } from '../lib/redis.js';
+import type { Keys } from './keys.js';
 import { packScriptInput } from './script-args.js';
+import { arrayReply, codeOf, isInteger, numberPairs, numeric, stringList, unexpected } from './script-replies.js';
 import { runScript } from './scripts.js';
 
 /**
- * Typed calls of the outbox's batch scripts (ingest-events, settle-heads): each builds the script's
- * one structured argument and decodes its reply into a typed result with named outcomes.
+ * The typed calls of the outbox's batch scripts (ingest-events, settle-heads): each builds its
+ * KEYS and its one msgpack-packed structure and decodes the reply into named outcomes. The drain's
+ * own scripts (fetch, yield, take-over, skip, requeue) are in drain-scripts.ts.
  */
 
 /** One event as ingest-events takes it. */
@@ -22,8 +25,8 @@ export interface IngestEventInput {
   sampleKey: string;
 }
 
+/** ingest-events' input; every event's school lives on one Redis node (the first one routes the call). */
 export interface IngestInput {
-  prefix: string;
   nowMs: number;
   appId: string;
   retentionS: number;
@@ -41,38 +44,11 @@ export type IngestReply =
       samplesStarted: string[];
       /** Schools whose newest delivery-log entry moved into a new second (the all-schools hint). */
       activity: { sid: number; ms: number }[];
+      /** Events an apply left out (they failed their check). */
+      skipped: string[];
     }
   | { kind: 'no_school'; sid: number }
   | { kind: 'id_taken'; id: string };
-
-const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
-
-/** A flat {a1, b1, a2, b2, …} reply as pairs of numbers. */
-function pairsOf<T>(value: unknown, pair: (a: number, b: number) => T): T[] {
-  const flat = Array.isArray(value) ? value : [];
-  const out: T[] = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) out.push(pair(Number(flat[i]), Number(flat[i + 1])));
-  return out;
-}
-
-/** Runs ingest-events for events whose schools live on the node of `routeKey`. */
-export async function ingestEventsScript(redis: RedisClient, routeKey: string, input: IngestInput): Promise<IngestReply> {
-  const answer = await runScript(redis, 'ingestEvents', [routeKey], [packScriptInput(input)]);
-  const reply: unknown[] = Array.isArray(answer) ? answer : [];
-  switch (reply[0]) {
-    case 'no_school':
-      return { kind: 'no_school', sid: Number(reply[1]) };
-    case 'id_taken':
-      return { kind: 'id_taken', id: String(reply[1]) };
-    case 'ok':
-      return {
-        kind: 'ok', accepted: strings(reply[1]), duplicates: strings(reply[2]), wakes: pairsOf(reply[3], (sid, epoch) => ({ sid, epoch })),
-        samplesStarted: strings(reply[4]), activity: pairsOf(reply[5], (sid, ms) => ({ sid, ms })),
-      };
-    default:
-      throw new Error(`ingest-events answered ${JSON.stringify(reply[0])}`);
-  }
-}
 
 /** One school's head outcome, as settle-heads takes it. */
 export interface SettleItemInput {
@@ -86,8 +62,8 @@ export interface SettleItemInput {
   error: string;
 }
 
+/** settle-heads' input; every item's school lives on one Redis node (the first one routes the call). */
 export interface SettleInput {
-  prefix: string;
   nowMs: number;
   retentionS: number;
   attemptsKept: number;
@@ -98,67 +74,54 @@ export type SettleResult =
   | { kind: 'stale' | 'moved' | 'ok' | 'held' }
   | { kind: 'retry'; headAttempts: number; epoch: number };
 
-const SETTLE_KINDS = new Set(['stale', 'moved', 'ok', 'held']);
+const SETTLE_CODES = ['stale', 'moved', 'ok', 'held'] as const;
 
-function settleResult(reply: unknown): SettleResult {
-  const [kind, headAttempts, epoch] = Array.isArray(reply) ? reply : [];
-  if (kind === 'retry') return { kind, headAttempts: Number(headAttempts), epoch: Number(epoch) };
-  if (typeof kind === 'string' && SETTLE_KINDS.has(kind)) return { kind: kind as 'stale' | 'moved' | 'ok' | 'held' };
-  throw new Error(`settle-heads answered ${JSON.stringify(reply)}`);
+const EMPTY_INGEST: IngestReply = { kind: 'ok', accepted: [], duplicates: [], wakes: [], samplesStarted: [], activity: [], skipped: [] };
+
+/** Decodes ingest-events' reply (a check answers a bare {"ok"}). */
+function decodeIngest(answer: unknown, mode: IngestInput['mode']): IngestReply {
+  const reply = arrayReply('ingestEvents', answer);
+  const [kind, a, b, c, d, e, f] = reply;
+  if (kind === 'no_school' && numeric(a) !== undefined) return { kind, sid: numeric(a)! };
+  if (kind === 'id_taken' && typeof a === 'string') return { kind, id: a };
+  if (kind !== 'ok') return unexpected('ingestEvents', answer);
+  if (mode === 'check' && reply.length === 1) return { ...EMPTY_INGEST };
+  const list = (value: unknown) => stringList('ingestEvents', answer, value);
+  return {
+    kind, accepted: list(a), duplicates: list(b), wakes: numberPairs('ingestEvents', answer, c, (sid, epoch) => ({ sid, epoch })),
+    samplesStarted: list(d), activity: numberPairs('ingestEvents', answer, e, (sid, ms) => ({ sid, ms })), skipped: list(f ?? []),
+  };
 }
 
-/** Runs settle-heads for items whose schools live on the node of `routeKey`: one result per item, in order. */
-export async function settleHeadsScript(redis: RedisClient, routeKey: string, input: SettleInput): Promise<SettleResult[]> {
-  const replies = await runScript(redis, 'settleHeads', [routeKey], [packScriptInput(input)]);
-  if (!Array.isArray(replies)) throw new Error(`settle-heads answered ${JSON.stringify(replies)}`);
-  return replies.map(settleResult);
+function decodeSettle(answer: unknown, items: number): SettleResult[] {
+  const replies = arrayReply('settleHeads', answer);
+  if (replies.length !== items) unexpected('settleHeads', answer);
+  return replies.map((reply) => {
+    const [kind, headAttempts, epoch] = arrayReply('settleHeads', reply);
+    if (kind === 'retry' && isInteger(headAttempts) && isInteger(epoch)) return { kind, headAttempts, epoch };
+    const code = codeOf(kind, SETTLE_CODES);
+    return code ? { kind: code } : unexpected('settleHeads', answer);
+  });
 }
 
-/** One event of a fetched head batch. */
-export interface HeadEvent {
-  id: string;
-  /** The stored event JSON, or null when the record has expired or was deleted. */
-  json: string | null;
-  attempts: number;
-  /** When classbell accepted the event (ms), for the ingest → acknowledged latency. */
-  acceptedAtMs: number;
-}
+/** The outbox's batch scripts over one key prefix. */
+export class OutboxScripts {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: Keys,
+  ) {}
 
-export type FetchReply =
-  | { kind: 'stale' | 'idle' | 'held' }
-  | { kind: 'ok'; endpointUrl: string; secret: string; events: HeadEvent[] };
-
-const FETCH_REFUSALS = new Set(['stale', 'idle', 'held']);
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
-
-/** Decodes fetch-head's reply: a refusal, or the endpoint, secret and 4 values per head event. */
-export function decodeFetchReply(reply: unknown): FetchReply {
-  const values = Array.isArray(reply) ? reply : [];
-  const kind = values[0];
-  if (typeof kind === 'string' && FETCH_REFUSALS.has(kind)) return { kind: kind as 'stale' | 'idle' | 'held' };
-  if (kind !== 'ok') throw new Error(`fetch-head answered ${JSON.stringify(kind)}`);
-  const events: HeadEvent[] = [];
-  for (let i = 3; i < values.length; i += 4) {
-    const json: unknown = values[i + 1];
-    events.push({ id: text(values[i]), json: typeof json === 'string' ? json : null, attempts: Number(values[i + 2] ?? 0), acceptedAtMs: Number(values[i + 3] ?? 0) });
+  /** ingest-events: stores (or checks) the events of one node's part of a batch. */
+  async ingestEvents(input: IngestInput): Promise<IngestReply> {
+    const routeKey = this.keys.school(Number(input.events[0]!.sid));
+    const answer = await runScript(this.redis, 'ingestEvents', [routeKey], [packScriptInput({ prefix: this.keys.prefix, ...input })]);
+    return decodeIngest(answer, input.mode);
   }
-  return { kind: 'ok', endpointUrl: text(values[1]), secret: text(values[2]), events };
-}
 
-export type SkipReply = { kind: 'empty' } | { kind: 'moved'; headId: string } | { kind: 'ok'; skippedId: string; wakeEpoch: number | null };
-
-/** Decodes skip-head's reply. */
-export function decodeSkipReply(reply: unknown): SkipReply {
-  const [kind, id, epoch] = Array.isArray(reply) ? reply : [];
-  if (kind === 'empty') return { kind };
-  if (kind === 'moved') return { kind, headId: text(id) };
-  if (kind === 'ok') return { kind, skippedId: text(id), wakeEpoch: typeof epoch === 'number' ? epoch : null };
-  throw new Error(`skip-head answered ${JSON.stringify(kind)}`);
-}
-
-/** Decodes requeue-events' reply: how many were queued again, and the epoch of a drain to start. */
-export function decodeRequeueReply(reply: unknown): { requeued: number; wakeEpoch: number | null } {
-  const [count, epoch] = Array.isArray(reply) ? reply : [];
-  if (typeof count !== 'number') throw new Error(`requeue-events answered ${JSON.stringify(reply)}`);
-  return { requeued: count, wakeEpoch: typeof epoch === 'number' ? epoch : null };
+  /** settle-heads: records the head outcomes of one node's schools; one result per item, in order. */
+  async settleHeads(input: SettleInput): Promise<SettleResult[]> {
+    const routeKey = this.keys.school(Number(input.items[0]!.sid));
+    const answer = await runScript(this.redis, 'settleHeads', [routeKey], [packScriptInput({ prefix: this.keys.prefix, ...input })]);
+    return decodeSettle(answer, input.items.length);
+  }
 }

@@ -3,11 +3,11 @@ import { nodeOfKey, type RedisClient } from '../lib/redis.js';
 import { readDrainState, readDrainStates, type DrainState } from './drain-state.js';
 import type { Keys } from './keys.js';
 import { ReplicaWait, type WriteMark } from './replica-wait.js';
-import { decodeFetchReply, decodeRequeueReply, decodeSkipReply, ingestEventsScript, type FetchReply, type SkipReply } from './outbox-scripts.js';
-
-export type { HeadEvent } from './outbox-scripts.js';
-import { runScript } from './scripts.js';
+import { DrainScripts, type FetchReply, type RequeueReply, type SkipReply } from './drain-scripts.js';
+import { OutboxScripts } from './outbox-scripts.js';
 import { SettleBatch, type SettleResult } from './settle-batch.js';
+
+export type { HeadEvent } from './drain-scripts.js';
 
 export type { SettleResult } from './settle-batch.js';
 
@@ -66,9 +66,13 @@ export class OutboxStore {
     private readonly replicas = new ReplicaWait(redis, 0, 0),
   ) {
     this.settles = new SettleBatch(redis, keys, retentionS, ATTEMPTS_KEPT, nodeOfSchool, replicas);
+    this.batchScripts = new OutboxScripts(redis, keys);
+    this.drainScripts = new DrainScripts(redis, keys);
   }
 
   private readonly settles: SettleBatch;
+  private readonly batchScripts: OutboxScripts;
+  private readonly drainScripts: DrainScripts;
 
   /**
    * Stores a batch: all events or none. On a single Redis (or when every school of the batch lives
@@ -154,8 +158,8 @@ export class OutboxStore {
   }
 
   private async ingestGroup(appId: string, entries: OutboxEntry[], nowMs: number, mode: 'strict' | 'check' | 'apply'): Promise<IngestResult> {
-    const reply = await ingestEventsScript(this.redis, this.keys.school(entries[0]!.sid), {
-      prefix: this.keys.prefix, nowMs, appId, retentionS: this.retentionS, mode,
+    const reply = await this.batchScripts.ingestEvents({
+      nowMs, appId, retentionS: this.retentionS, mode,
       events: entries.map((e) => ({
         id: e.id, sid: String(e.sid), indexed: e.indexed, type: e.type, json: e.json, classKey: e.classListKey ?? '', sampleKey: e.sampleKey ?? '',
       })),
@@ -173,13 +177,8 @@ export class OutboxStore {
 
   /** Claims the school for a drain job (mode claim: check = epoch) or continues (mode next: check = token). */
   async fetchHead(sid: number, mode: 'claim' | 'next', check: string, token: string, batch: number): Promise<FetchReply> {
-    const k = this.keys;
     const mark = this.replicas.mark();
-    const reply = decodeFetchReply(await runScript(
-      this.redis, 'fetchHead',
-      [k.school(sid), k.state(sid), k.outbox(sid)],
-      [mode, check, token, batch, Date.now(), sid, k.eventPrefix(sid)],
-    ));
+    const reply = await this.drainScripts.fetchHead({ sid, mode, check, token, batch, nowMs: Date.now() });
     if (reply.kind !== 'ok') return reply;
     // A claim's write follows the last settle of the school, maybe another worker's whose WAIT
     // failed: confirmed, that settle is on the replicas before anything after it is pushed.
@@ -207,8 +206,7 @@ export class OutboxStore {
 
   /** Ends a slice with work left; returns the epoch of the follow-up job, or null if ownership was lost. */
   async yieldDrain(sid: number, token: string): Promise<number | null> {
-    const reply = await runScript(this.redis, 'yieldDrain', [this.keys.state(sid)], [token, Date.now(), sid]);
-    return typeof reply === 'number' ? reply : null;
+    return this.drainScripts.yieldDrain({ sid, token, nowMs: Date.now() });
   }
 
   /**
@@ -216,27 +214,16 @@ export class OutboxStore {
    * draining, and its worker process died: the new epoch (add its job now), or null.
    */
   async takeOverDrain(sid: number, epoch: number): Promise<number | null> {
-    const reply = await runScript(this.redis, 'takeOverDrain', [this.keys.state(sid)], [epoch, Date.now()]);
-    return typeof reply === 'number' ? reply : null;
+    return this.drainScripts.takeOverDrain({ sid, epoch, nowMs: Date.now() });
   }
 
   /** Skips the head (optionally only if it is `expectedId`). */
   async skipHead(sid: number, expectedId = ''): Promise<SkipReply> {
-    const k = this.keys;
-    return decodeSkipReply(await runScript(
-      this.redis, 'skipHead',
-      [k.school(sid), k.state(sid), k.outbox(sid)],
-      [Date.now(), this.retentionS, sid, k.eventPrefix(sid), expectedId],
-    ));
+    return this.drainScripts.skipHead({ sid, nowMs: Date.now(), retentionS: this.retentionS, expectedId });
   }
 
   /** Appends settled events to the outbox again (redeliver, replay). */
-  async requeue(sid: number, ids: string[]): Promise<{ requeued: number; wakeEpoch: number | null }> {
-    const k = this.keys;
-    return decodeRequeueReply(await runScript(
-      this.redis, 'requeueEvents',
-      [k.school(sid), k.state(sid), k.outbox(sid)],
-      [Date.now(), sid, k.eventPrefix(sid), ...ids],
-    ));
+  async requeue(sid: number, ids: string[]): Promise<RequeueReply> {
+    return this.drainScripts.requeueEvents({ sid, nowMs: Date.now(), ids });
   }
 }

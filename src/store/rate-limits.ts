@@ -1,7 +1,7 @@
 import type { RedisClient } from '../lib/redis.js';
 import { AppError } from '../lib/errors.js';
 import type { Keys } from './keys.js';
-import { runScript } from './scripts.js';
+import { AccessScripts } from './access-scripts.js';
 
 export interface Limit {
   /** Units (events, failures) allowed per window; 0 = no limit. */
@@ -11,10 +11,14 @@ export interface Limit {
 
 /** Redis-backed fixed windows, so a limit holds across every API process. */
 export class RateLimiter {
+  private readonly scripts: AccessScripts;
+
   constructor(
-    private readonly redis: RedisClient,
+    redis: RedisClient,
     private readonly keys: Keys,
-  ) {}
+  ) {
+    this.scripts = new AccessScripts(redis, keys);
+  }
 
   private key(name: string, subject: string, windowMs: number): string {
     return `${this.keys.prefix}:rl:${name}:${subject}:${Math.floor(Date.now() / windowMs)}`;
@@ -25,9 +29,8 @@ export class RateLimiter {
     if (limit <= 0) return;
     // Larger than a whole window: waiting cannot help, the caller must split it (events of a batch).
     if (cost > limit) throw tooMany(windowMs, `this request costs ${cost}, more than the whole limit of ${limit} per ${windowMs / 1000} s; split it`);
-    const reply = await runScript(this.redis, 'rateLimit', [this.key(name, subject, windowMs)], [limit, windowMs, cost]);
-    const [allowed, retryAfterMs] = Array.isArray(reply) ? reply : [];
-    if (allowed !== 1) throw tooMany(Number(retryAfterMs ?? windowMs));
+    const reply = await this.scripts.rateLimit({ windowKey: this.key(name, subject, windowMs), limit, windowMs, cost });
+    if (!reply.allowed) throw tooMany(reply.retryAfterMs);
   }
 
   /** Throws a 429 when the window is already used up, without spending anything. */

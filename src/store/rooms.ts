@@ -3,8 +3,7 @@ import type { RoomMessage } from '../domain/room-events.js';
 import type { Member, Plan, RoomDoc } from '../domain/room-rules.js';
 import { FencedQueue } from './fenced-queue.js';
 import type { Keys } from './keys.js';
-import { roomBoardScript, roomCommitScript, roomDestroyScript, roomLoadScript, type DestroyResult } from './room-scripts.js';
-import { runScript } from './scripts.js';
+import { RoomScripts, type DestroyResult } from './room-scripts.js';
 
 /** What one decision needs to know about a room, read atomically, with its version. */
 export interface RoomSnapshot {
@@ -49,17 +48,16 @@ export class RoomStore {
     private readonly bufferSize: number,
     /** Queue every notification for RTM too (Agora's RTM REST API configured). */
     private readonly rtmQueued = false,
-  ) {}
-
-  private roomKeys(roomId: string): string[] {
-    const k = this.keys;
-    return [k.room(roomId), k.roomUsers(roomId), k.roomUserUuids(roomId), k.roomBans(roomId)];
+  ) {
+    this.scripts = new RoomScripts(redis, keys);
   }
+
+  private readonly scripts: RoomScripts;
 
   /** A consistent snapshot: the room, the given user (by uuid), the host, and members by id (or all). */
   async load(roomId: string, ask: { userUuid?: string; userIds?: number[]; all?: boolean }): Promise<RoomSnapshot> {
     const ids = ask.userIds ?? [];
-    const { ver, doc, byUuid, host, banUntilMs, records } = await roomLoadScript(this.redis, this.roomKeys(roomId), [ask.userUuid ?? '', ask.all ? '1' : '0', ...ids.map(String)]);
+    const { ver, doc, byUuid, host, banUntilMs, records } = await this.scripts.roomLoad({ roomId, userUuid: ask.userUuid ?? '', all: ask.all ?? false, userIds: ids });
     const members = new Map<number, Member>();
     for (const record of records) {
       const member = parseMember(record);
@@ -69,12 +67,6 @@ export class RoomStore {
       ver, room: doc ? (JSON.parse(doc) as RoomDoc) : undefined,
       byUuid: parseMember(byUuid), host: parseMember(host), banUntilMs, members,
     };
-  }
-
-  /** The keys room-commit and room-destroy take: all of the room's own keys. */
-  private allRoomKeys(roomId: string): string[] {
-    const k = this.keys;
-    return [...this.roomKeys(roomId), k.roomBuffer(roomId), k.roomRelay(roomId), k.roomClaim(roomId)];
   }
 
   /**
@@ -97,8 +89,8 @@ export class RoomStore {
       this.addHeartbeats(room.roomId, added, nowMs), relayWork ? this.redis.sadd(k.roomRelayPending, room.roomId) : undefined,
       rtmWork ? this.redis.sadd(k.roomRtmPending, room.roomId) : undefined,
     ]);
-    const reply = await roomCommitScript(this.redis, [...this.allRoomKeys(room.roomId), k.roomRtm(room.roomId)], {
-      expectedVer: String(ver), doc: JSON.stringify(room), nowMs: String(nowMs), bufferSize: this.bufferSize, channel: k.roomChannel(room.roomId), linked,
+    const reply = await this.scripts.roomCommit({
+      roomId: room.roomId, expectedVer: String(ver), doc: JSON.stringify(room), nowMs: String(nowMs), bufferSize: this.bufferSize, linked,
       banUuid: plan.ban?.userUuid ?? '', banUntilMs: plan.ban?.untilMs ?? 0,
       members: plan.members.map((m) => ({ userId: String(m.userId), userUuid: m.userUuid, json: JSON.stringify(m) })),
       notices: plan.notices.map((n) => ({ cmd: n.cmd, data: JSON.stringify(n.data) })),
@@ -154,7 +146,7 @@ export class RoomStore {
   }
 
   private async swapIndex(field: string, from: string, to: string): Promise<boolean> {
-    return Number(await runScript(this.redis, 'roomIndexSwap', [this.keys.roomIndex], [field, from, to])) === 1;
+    return this.scripts.roomIndexSwap({ field, from, to });
   }
 
   /**
@@ -184,7 +176,7 @@ export class RoomStore {
   /** Destroys a room: planned (`life`: only if still empty and nobody entered since) or at once. */
   async destroy(room: Pick<RoomDoc, 'roomId' | 'appId' | 'roomUuid'>, life: number | undefined): Promise<DestroyResult> {
     const k = this.keys;
-    const { result, userIds } = await roomDestroyScript(this.redis, this.allRoomKeys(room.roomId), life === undefined ? '' : String(life));
+    const { result, userIds } = await this.scripts.roomDestroy({ roomId: room.roomId, life });
     if (result !== 'destroyed') return result;
     // After the room's keys are gone, its global traces; a crash in between leaves heartbeats of a
     // missing room (heartbeat sweep), a room to relay with nothing to relay (relay sweep) and an
@@ -280,7 +272,7 @@ export class RoomStore {
    * recorded uuid ('' none; undefined when the room does not exist).
    */
   async boardId(roomId: string, created = ''): Promise<string | undefined> {
-    return roomBoardScript(this.redis, this.keys.room(roomId), created);
+    return this.scripts.roomBoard({ roomId, created });
   }
 
   /** Takes the board-creation lock of a room for ttlMs; false when another caller holds it. */

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { generateSecret, hashCredential } from '../domain/signing.js';
 import { nodeFor, readEach, type RedisClient } from '../lib/redis.js';
 import type { Keys } from './keys.js';
-import { runScript } from './scripts.js';
+import { SchoolScripts, type SchoolStatus, type StatusAction, type StatusChange } from './school-scripts.js';
 
-export type SchoolStatus = 'pending' | 'active' | 'verification_failed' | 'paused';
+export type { SchoolStatus, StatusChange } from './school-scripts.js';
 
 /** The points a delete passes; a crash after any of them is finished later (finishPendingDeletes). */
 export type DeleteStep = 'listed' | 'marked' | 'unindexed' | 'unlinked';
@@ -29,11 +29,6 @@ export interface SchoolWithSecret extends School {
   secret: string;
   verifyId: string;
 }
-
-/** Result of a status change; `wakeEpoch` asks the caller to add drain job d-<sid>-<epoch>. */
-export type StatusChange =
-  | { kind: 'ok'; status: SchoolStatus; wakeEpoch: number | null }
-  | { kind: 'missing' | 'stale' | 'not_paused' | 'verify' };
 
 /** Subscriptions are stored as "*" or ",type,type," so Lua can test membership with one find. */
 const encodeSubs = (subs: Subscriptions) => (subs === '*' ? '*' : `,${subs.join(',')},`);
@@ -69,10 +64,14 @@ export function publicSchool(s: SchoolWithSecret): School {
 
 /** Schools: endpoint, secret, subscriptions and status. */
 export class SchoolStore {
+  private readonly scripts: SchoolScripts;
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keys,
-  ) {}
+  ) {
+    this.scripts = new SchoolScripts(redis, keys);
+  }
 
   /** Registers a school; undefined when the sid is taken. Secret and API key are returned only here. */
   async create(input: { sid: number; name: string; endpointUrl: string; secret?: string; subscriptions: Subscriptions; maxPushesPerS?: number | null }) {
@@ -91,8 +90,7 @@ export class SchoolStore {
     // Indexes first (single-key commands: each may live on another cluster node), then the school.
     await this.redis.set(this.keys.schoolApiKey(apiKeyHash), input.sid);
     await this.redis.zadd(this.keys.schools, input.sid, String(input.sid));
-    const created = await runScript(this.redis, 'createSchool', [this.keys.school(input.sid), this.keys.state(input.sid)], [input.sid, now, ...Object.entries(fields).flat()]);
-    if (created !== 1) {
+    if (!(await this.scripts.createSchool({ sid: input.sid, fields }))) {
       await this.redis.del(this.keys.schoolApiKey(apiKeyHash));
       return undefined;
     }
@@ -146,8 +144,8 @@ export class SchoolStore {
   async delete(sid: number, onStep: (step: DeleteStep) => void = () => {}): Promise<boolean> {
     await this.redis.zadd(this.keys.schoolsDeleting, Date.now(), String(sid));
     onStep('listed');
-    const marked = await runScript(this.redis, 'markSchoolDeleting', [this.keys.school(sid), this.keys.state(sid)], [Date.now()]);
-    if (marked === null) {
+    const marked = await this.scripts.markSchoolDeleting({ sid, nowMs: Date.now() });
+    if (marked.kind === 'missing') {
       await this.redis.zrem(this.keys.schoolsDeleting, String(sid));
       return false;
     }
@@ -171,7 +169,7 @@ export class SchoolStore {
     const keep = new Set([this.keys.school(sid), this.keys.state(sid)]);
     await this.unlinkTagged(sid, keep);
     onStep('unlinked');
-    await runScript(this.redis, 'finishSchoolDelete', [this.keys.school(sid), this.keys.state(sid)], []);
+    await this.scripts.finishSchoolDelete({ sid });
     await this.unlinkTagged(sid, keep);
     await this.redis.zrem(this.keys.schoolsDeleting, String(sid));
   }
@@ -185,7 +183,7 @@ export class SchoolStore {
 
   /** Marks (again: a crash may have come right after listing) and finishes a begun delete. */
   private async completeDelete(sid: number): Promise<void> {
-    await runScript(this.redis, 'markSchoolDeleting', [this.keys.school(sid), this.keys.state(sid)], [Date.now()]);
+    await this.scripts.markSchoolDeleting({ sid, nowMs: Date.now() });
     await this.finishDelete(sid);
   }
 
@@ -229,30 +227,7 @@ export class SchoolStore {
   }
 
   /** pause | resume | verifying | verified | unverified: see set-school-status-3.lua. */
-  async changeStatus(
-    sid: number,
-    action: 'pause' | 'resume' | 'verifying' | 'verified' | 'unverified',
-    verifyId = '',
-    errorText = '',
-  ): Promise<StatusChange> {
-    const k = this.keys;
-    return decodeStatusChange(await runScript(
-      this.redis, 'setSchoolStatus',
-      [k.school(sid), k.state(sid), k.outbox(sid)],
-      [action, Date.now(), sid, verifyId, errorText],
-    ));
+  changeStatus(sid: number, action: StatusAction, verifyId = '', errorText = ''): Promise<StatusChange> {
+    return this.scripts.setSchoolStatus({ sid, action, nowMs: Date.now(), verifyId, errorText });
   }
-}
-
-const STATUS_REFUSALS = new Set(['missing', 'stale', 'not_paused', 'verify']);
-const STATUSES = new Set<string>(['pending', 'active', 'verification_failed', 'paused']);
-
-/** Decodes set-school-status's reply into a named outcome. */
-function decodeStatusChange(reply: unknown): StatusChange {
-  const [kind, status, epoch] = Array.isArray(reply) ? reply : [];
-  if (typeof kind === 'string' && STATUS_REFUSALS.has(kind)) return { kind: kind as 'missing' | 'stale' | 'not_paused' | 'verify' };
-  if (kind === 'ok' && typeof status === 'string' && STATUSES.has(status)) {
-    return { kind: 'ok', status: status as SchoolStatus, wakeEpoch: typeof epoch === 'number' ? epoch : null };
-  }
-  throw new Error(`set-school-status answered ${JSON.stringify(reply)}`);
 }

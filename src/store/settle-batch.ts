@@ -2,7 +2,7 @@ import type { RedisClient } from '../lib/redis.js';
 import { flushWrites } from '../lib/redis-coalesce.js';
 import type { Keys } from './keys.js';
 import type { ReplicaWait } from './replica-wait.js';
-import { settleHeadsScript, type SettleInput, type SettleResult } from './outbox-scripts.js';
+import { OutboxScripts, type SettleInput, type SettleResult } from './outbox-scripts.js';
 
 export type { SettleResult } from './outbox-scripts.js';
 
@@ -43,16 +43,19 @@ const EAGER_ITEMS = 16;
 export class SettleBatch {
   private pending = new Map<string, Pending[]>();
   private scheduled = false;
+  private readonly scripts: OutboxScripts;
 
   constructor(
     private readonly redis: RedisClient,
-    private readonly keys: Keys,
+    keys: Keys,
     private readonly retentionS: number,
     private readonly attemptsKept: number,
     private readonly nodeOfSchool: (sid: number) => string,
     /** With REDIS_MIN_REPLICAS_ACK, a batch resolves only once its replicas hold it (one WAIT). */
     private readonly replicas?: ReplicaWait,
-  ) {}
+  ) {
+    this.scripts = new OutboxScripts(redis, keys);
+  }
 
   settle(item: SettleItem): Promise<SettleResult> {
     return new Promise<SettleResult>((resolve, reject) => {
@@ -80,13 +83,13 @@ export class SettleBatch {
 
   private async send(items: Pending[], mayRetryAlone: boolean): Promise<void> {
     const input: SettleInput = {
-      prefix: this.keys.prefix, nowMs: Date.now(), retentionS: this.retentionS, attemptsKept: this.attemptsKept,
+      nowMs: Date.now(), retentionS: this.retentionS, attemptsKept: this.attemptsKept,
       items: items.map(({ item: it }) => ({ sid: String(it.sid), token: it.token, id: it.eventId, attempt: it.attemptJson, outcome: it.outcome, error: it.errorText })),
     };
     const mark = this.replicas?.mark() ?? 0;
     let results: SettleResult[];
     try {
-      results = await settleHeadsScript(this.redis, this.keys.school(items[0]!.item.sid), input);
+      results = await this.scripts.settleHeads(input);
     } catch (error) {
       // A cluster whose slots moved since the grouping: each item on its own node. An item the
       // failed call already applied answers "moved" (its head is gone) and its drainer refetches.

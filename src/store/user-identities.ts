@@ -1,6 +1,6 @@
 import type { RedisClient } from '../lib/redis.js';
 import type { Keys } from './keys.js';
-import { runScript } from './scripts.js';
+import { AccessScripts } from './access-scripts.js';
 
 /** A claim lasts this long after its last use (room entry or token): past it, the identity is free again. */
 const USER_CLAIM_TTL_S = 30 * 86_400;
@@ -10,13 +10,14 @@ const USER_CLAIM_TTL_S = 30 * 86_400;
  * a token for a userUuid is a login as that user in every app's rooms: one app per identity.
  */
 export class UserIdentities {
-  constructor(
-    private readonly redis: RedisClient,
-    private readonly keys: Keys,
-  ) {}
+  private readonly scripts: AccessScripts;
+
+  constructor(redis: RedisClient, keys: Keys) {
+    this.scripts = new AccessScripts(redis, keys);
+  }
 
   /** Claims the identity for the app (or refreshes its claim); false when another app holds it. */
   async claim(appId: string, userUuid: string): Promise<boolean> {
-    return (await runScript(this.redis, 'claimUser', [this.keys.userOwner(userUuid)], [appId, USER_CLAIM_TTL_S])) === 1;
+    return this.scripts.claimUser({ appId, userUuid, ttlS: USER_CLAIM_TTL_S });
   }
 }

@@ -5,8 +5,8 @@
 import type { RedisClient } from '../../src/lib/redis.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keys } from '../../src/store/keys.js';
-import { packScriptInput } from '../../src/store/script-args.js';
-import { runScript } from '../../src/store/scripts.js';
+import { OutboxScripts } from '../../src/store/outbox-scripts.js';
+import { SchoolScripts } from '../../src/store/school-scripts.js';
 import { dropPrefix, testRedis, uniquePrefix } from '../helpers/harness.js';
 
 const SID = 7;
@@ -37,15 +37,14 @@ describe('settle-heads', () => {
 
   type Item = { sid: number; id: string; outcome: string; token?: string };
   function settleMany(items: Item[], nowMs: number) {
-    // The script's own replies (SettleBatch decodes them): this file tests the script.
-    const input = packScriptInput({
-      prefix, nowMs, retentionS: 3600, attemptsKept: 5,
+    // The script through its typed call alone (no SettleBatch): this file tests the script.
+    return new OutboxScripts(redis, keys).settleHeads({
+      nowMs, retentionS: 3600, attemptsKept: 5,
       items: items.map((it) => ({
         sid: String(it.sid), token: it.token ?? TOKEN, id: it.id, attempt: JSON.stringify({ n: 1, outcome: it.outcome }), outcome: it.outcome,
         error: it.outcome === 'delivered' ? '' : 'HTTP 500',
       })),
     });
-    return runScript(redis, 'settleHeads', [keys.school(items[0]!.sid)], [input]) as Promise<unknown[][]>;
   }
   async function settle(id: string, outcome: string, nowMs: number, token = TOKEN) {
     return (await settleMany([{ sid: SID, id, outcome, token }], nowMs))[0]!;
@@ -54,7 +53,7 @@ describe('settle-heads', () => {
   it('pops a delivered head, records its attempt and counts it in its minute', async () => {
     await fresh(['a', 'b']);
     const now = 1_000 * MINUTE + 5;
-    expect(await settle('a', 'delivered', now)).toEqual(['ok']);
+    expect(await settle('a', 'delivered', now)).toEqual({ kind: 'ok' });
     expect(await redis.lrange(keys.outbox(SID), 0, -1)).toEqual(['b']);
     const record = await redis.hgetall(keys.event(SID, 'a'));
     expect(record).toMatchObject({ st: 'delivered', n: '1', q: '0', dAt: String(now) });
@@ -62,14 +61,14 @@ describe('settle-heads', () => {
     expect(await redis.ttl(keys.event(SID, 'a'))).toBeGreaterThan(0);
     expect(await redis.hmget(keys.state(SID), 'delivered', 'lastDeliveredAt')).toEqual(['1', String(now)]);
     expect(await redis.hgetall(keys.deliveriesPerMinute(SID))).toEqual({ '1000': '1' });
-    expect(await settle('b', 'delivered', now + 1)).toEqual(['ok']);
+    expect(await settle('b', 'delivered', now + 1)).toEqual({ kind: 'ok' });
     expect(await redis.hgetall(keys.deliveriesPerMinute(SID))).toEqual({ '1000': '2' });
     expect(await redis.hget(keys.state(SID), 'delivered')).toBe('2');
   });
 
   it('puts a head that is not the settled event back, and answers moved', async () => {
     await fresh(['x', 'y']);
-    expect(await settle('y', 'delivered', 5 * MINUTE)).toEqual(['moved']);
+    expect(await settle('y', 'delivered', 5 * MINUTE)).toEqual({ kind: 'moved' });
     expect(await redis.lrange(keys.outbox(SID), 0, -1)).toEqual(['x', 'y']);
     expect(await redis.hget(keys.event(SID, 'y'), 'st')).toBeNull();
     expect(await redis.exists(keys.deliveriesPerMinute(SID))).toBe(0);
@@ -77,17 +76,17 @@ describe('settle-heads', () => {
 
   it('changes nothing for a drainer that lost ownership', async () => {
     await fresh(['x']);
-    expect(await settle('x', 'delivered', 5 * MINUTE, 'someone-else')).toEqual(['stale']);
+    expect(await settle('x', 'delivered', 5 * MINUTE, 'someone-else')).toEqual({ kind: 'stale' });
     expect(await redis.lrange(keys.outbox(SID), 0, -1)).toEqual(['x']);
   });
 
   it('clears the failing head state once the head is delivered', async () => {
     await fresh(['x']);
     const reply = await settle('x', 'rejected', 5 * MINUTE);
-    expect(reply[0]).toBe('retry');
+    expect(reply.kind).toBe('retry');
     expect(await redis.hmget(keys.state(SID), 'headAttempts', 'headFailingSince', 'failedAttempts')).toEqual(['1', String(5 * MINUTE), '1']);
     await redis.hset(keys.state(SID), 'owner', TOKEN); // the retry job's drainer
-    expect(await settle('x', 'delivered', 6 * MINUTE)).toEqual(['ok']);
+    expect(await settle('x', 'delivered', 6 * MINUTE)).toEqual({ kind: 'ok' });
     expect(await redis.hmget(keys.state(SID), 'headAttempts', 'headFailingSince', 'delivered')).toEqual(['0', '', '1']);
     expect(JSON.parse((await redis.hget(keys.event(SID, 'x'), 'att'))!)).toHaveLength(2);
   });
@@ -98,7 +97,7 @@ describe('settle-heads', () => {
     const old: Record<string, number | string> = { '7': '9990:3' }; // the earlier ring format
     for (let m = 10_000 - 90; m < 10_000; m++) old[String(m)] = 1;
     await redis.hset(keys.deliveriesPerMinute(SID), old);
-    expect(await settle('x', 'delivered', now)).toEqual(['ok']);
+    expect(await settle('x', 'delivered', now)).toEqual({ kind: 'ok' });
     const fields = Object.keys(await redis.hgetall(keys.deliveriesPerMinute(SID))).map(Number).sort((a, b) => a - b);
     expect(fields[0]).toBe(10_000 - 59);
     expect(fields.at(-1)).toBe(10_000);
@@ -117,9 +116,9 @@ describe('settle-heads', () => {
       { sid: other, id: 'c', outcome: 'delivered', token: 'lost-token' },
       { sid: other, id: 'c', outcome: 'timeout', token: 'other-token' },
     ], 7 * MINUTE);
-    expect(replies[0]).toEqual(['ok']);
-    expect(replies[1]).toEqual(['stale']);
-    expect(replies[2]![0]).toBe('retry');
+    expect(replies[0]).toEqual({ kind: 'ok' });
+    expect(replies[1]).toEqual({ kind: 'stale' });
+    expect(replies[2]!.kind).toBe('retry');
     expect(await redis.lrange(keys.outbox(SID), 0, -1)).toEqual(['b']);
     expect(await redis.lrange(keys.outbox(other), 0, -1)).toEqual(['c']);
     expect(await redis.hget(keys.event(other, 'c'), 'st')).toBe('failing');
@@ -127,25 +126,23 @@ describe('settle-heads', () => {
 
   it('records a delivered head of a school paused meanwhile, then answers held and releases the drain', async () => {
     await fresh(['a', 'b']);
-    const status = (action: string) => runScript(redis, 'setSchoolStatus', [keys.school(SID), keys.state(SID), keys.outbox(SID)], [action, 8 * MINUTE, SID, '', '']);
-    expect(await status('pause')).toEqual(['ok', 'paused', null]);
-    expect(await settle('a', 'delivered', 8 * MINUTE)).toEqual(['held']);
+    const status = (action: 'pause' | 'resume') => new SchoolScripts(redis, keys).setSchoolStatus({ sid: SID, action, nowMs: 8 * MINUTE, verifyId: '', errorText: '' });
+    expect(await status('pause')).toEqual({ kind: 'ok', status: 'paused', wakeEpoch: null });
+    expect(await settle('a', 'delivered', 8 * MINUTE)).toEqual({ kind: 'held' });
     expect(await redis.lrange(keys.outbox(SID), 0, -1)).toEqual(['b']);
     expect(await redis.hget(keys.event(SID, 'a'), 'st')).toBe('delivered');
     expect(await redis.hmget(keys.state(SID), 'sched', 'phase', 'owner')).toEqual(['0', 'idle', '']);
     // Resumed (and verified before): active again, the drain is woken and settles go on.
     await redis.hset(keys.school(SID), 'verified', '1');
-    const resumed = (await status('resume')) as unknown[];
-    expect(resumed.slice(0, 2)).toEqual(['ok', 'active']);
-    expect(typeof resumed[2]).toBe('number');
+    expect(await status('resume')).toEqual({ kind: 'ok', status: 'active', wakeEpoch: expect.any(Number) });
     await redis.hset(keys.state(SID), 'owner', TOKEN);
-    expect(await settle('b', 'delivered', 8 * MINUTE)).toEqual(['ok']);
+    expect(await settle('b', 'delivered', 8 * MINUTE)).toEqual({ kind: 'ok' });
   });
 
   it('answers a failure sent again (its first reply lost) as the first call did, so the retry job is still added', async () => {
     await fresh(['a', 'b']);
     const first = await settle('a', 'rejected', 9 * MINUTE);
-    expect(first[0]).toBe('retry');
+    expect(first).toEqual({ kind: 'retry', headAttempts: 1, epoch: expect.any(Number) });
     // The drainer never saw that reply (a batch that failed part-way on a cluster) and sends it again.
     expect(await settle('a', 'rejected', 9 * MINUTE + 5)).toEqual(first);
     // Recorded once: one attempt, one failed attempt, the head still queued.
@@ -153,8 +150,8 @@ describe('settle-heads', () => {
     expect(await redis.hmget(keys.state(SID), 'failedAttempts', 'headAttempts', 'phase')).toEqual(['1', '1', 'retry_wait']);
     expect(await redis.lrange(keys.outbox(SID), 0, -1)).toEqual(['a', 'b']);
     // Another drainer's token, or another event, is still stale.
-    expect(await settle('a', 'rejected', 9 * MINUTE + 6, 'other-token')).toEqual(['stale']);
-    expect(await settle('b', 'rejected', 9 * MINUTE + 7)).toEqual(['stale']);
+    expect(await settle('a', 'rejected', 9 * MINUTE + 6, 'other-token')).toEqual({ kind: 'stale' });
+    expect(await settle('b', 'rejected', 9 * MINUTE + 7)).toEqual({ kind: 'stale' });
   });
 
   afterAll(async () => {

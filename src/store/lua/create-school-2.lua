@@ -1,7 +1,7 @@
 --[[
   Registers a school unless its sid is taken.
   KEYS[1] school hash   KEYS[2] its drain state hash
-  ARGV[1] sid  ARGV[2] now (ms)  ARGV[3..] field, value pairs of the school hash
+  ARGV[1..] field, value pairs of the school hash
   The drain state gets the ingest's mirror of the school: hold "1" (not active yet) and subs (the
   subscriptions), so a batch's first look at a school is one read (see ingest-events).
   (The caller writes the global list of schools and the API key index before: single-key commands,
@@ -11,7 +11,7 @@
 ]]
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local fields, subs = {}, '*'
-for i = 3, #ARGV - 1, 2 do
+for i = 1, #ARGV - 1, 2 do
   table.insert(fields, ARGV[i])
   table.insert(fields, ARGV[i + 1])
   if ARGV[i] == 'subs' then subs = ARGV[i + 1] end

@@ -2,8 +2,8 @@
   Starts (claim) or continues (next) a drain slice: returns the first events of the outbox.
   KEYS[1] school hash   KEYS[2] state hash   KEYS[3] outbox list
   ARGV[1] mode "claim" | "next"   ARGV[2] epoch (claim) or owner token (next)
-  ARGV[3] new owner token (claim)  ARGV[4] batch size  ARGV[5] now (ms)  ARGV[6] sid
-  ARGV[7] event key prefix ("<prefix>:{s<sid>}:e:")
+  ARGV[3] new owner token (claim)  ARGV[4] batch size  ARGV[5] now (ms)
+  ARGV[6] event key prefix ("<prefix>:{s<sid>}:e:")
   Returns {"stale"} (another job owns the school), {"idle"} (outbox empty, drain released),
           {"held"} (school not active, drain released), or
           {"ok", endpointUrl, secret, id1, json1, attempts1, acceptedAtMs1, id2, ...}
@@ -11,8 +11,8 @@
 ]]
 --- @include "drain-state"
 
-local mode, check, token, batch, nowMs, sid, eventPrefix =
-  ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7]
+local mode, check, token, batch, nowMs, eventPrefix =
+  ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
 
 if mode == 'claim' then
   if redis.call('HGET', KEYS[2], 'epoch') ~= check or redis.call('HGET', KEYS[2], 'sched') ~= '1' then

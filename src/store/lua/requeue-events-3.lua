@@ -2,15 +2,15 @@
   Operator action (redeliver one event, replay a range): appends already-settled events to the
   tail of the school's outbox, in the order given, and wakes the drain.
   KEYS[1] school hash  KEYS[2] state hash  KEYS[3] outbox list
-  ARGV[1] now (ms)  ARGV[2] sid  ARGV[3] event key prefix  ARGV[4..] event ids
+  ARGV[1] now (ms)  ARGV[2] event key prefix  ARGV[3..] event ids
   Events that are gone, still queued (pending/failing) or never subscribed are left out.
   Returns {requeued count, epoch|false}
 ]]
 --- @include "drain-state"
 
-local nowMs, sid, eventPrefix = tonumber(ARGV[1]), ARGV[2], ARGV[3]
+local nowMs, eventPrefix = tonumber(ARGV[1]), ARGV[2]
 local count = 0
-for i = 4, #ARGV do
+for i = 3, #ARGV do
   local eventKey = eventPrefix .. ARGV[i]
   local st = redis.call('HGET', eventKey, 'st')
   if st == 'delivered' or st == 'skipped' then

@@ -3,8 +3,8 @@
   school becomes active with events waiting.
   KEYS[1] school hash  KEYS[2] state hash  KEYS[3] outbox list
   ARGV[1] action: "pause" | "resume" | "verifying" | "verified" | "unverified"
-  ARGV[2] now (ms)  ARGV[3] sid  ARGV[4] verification id (verifying/verified/unverified)
-  ARGV[5] error text (unverified)
+  ARGV[2] now (ms)  ARGV[3] verification id (verifying/verified/unverified)
+  ARGV[4] error text (unverified)
   Returns {"missing"} (no such school), {"stale"} (an older verification answered),
           {"not_paused"} (resume of a school that is not paused),
           {"verify"} (resumed, but the endpoint was never verified: start a verification), or
@@ -21,7 +21,7 @@ local function setStatus(status, ...)
   redis.call('HSET', KEYS[2], 'hold', status == 'active' and '0' or '1', 'subs', redis.call('HGET', KEYS[1], 'subs') or '*')
 end
 
-local action, nowMs, sid, verifyId, errorText = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5]
+local action, nowMs, verifyId, errorText = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status or status == 'deleting' then return {'missing'} end
 

@@ -1,14 +1,14 @@
 --[[
   Operator action: removes the head event of a school (recorded as skipped) so the next one can go.
   KEYS[1] school hash  KEYS[2] state hash  KEYS[3] outbox list
-  ARGV[1] now (ms)  ARGV[2] retention (s)  ARGV[3] sid  ARGV[4] event key prefix
-  ARGV[5] expected head id, or "" for whatever is at the head
+  ARGV[1] now (ms)  ARGV[2] retention (s)  ARGV[3] event key prefix
+  ARGV[4] expected head id, or "" for whatever is at the head
   Returns {"empty"}, {"moved", headId} (the head is not the expected one), or
           {"ok", skippedId, epoch|false}: with an epoch the caller adds job d-<sid>-<epoch> now.
 ]]
 --- @include "drain-state"
 
-local nowMs, retentionS, sid, eventPrefix, expected = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5]
+local nowMs, retentionS, eventPrefix, expected = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4]
 local head = redis.call('LINDEX', KEYS[3], 0)
 if not head then return {'empty'} end
 if expected ~= '' and head ~= expected then return {'moved', head} end

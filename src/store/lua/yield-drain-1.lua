@@ -1,7 +1,7 @@
 --[[
   Ends a drain slice that still has work: the school goes to the back of the queue (fairness).
   KEYS[1] state hash
-  ARGV[1] owner token  ARGV[2] now (ms)  ARGV[3] sid
+  ARGV[1] owner token  ARGV[2] now (ms)
   Returns the new epoch (add job d-<sid>-<epoch> now), or false when ownership was lost.
 ]]
 --- @include "drain-state"
