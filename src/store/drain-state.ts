@@ -2,7 +2,8 @@ import { readEach, type RedisClient } from '../lib/redis.js';
 import type { Keys } from './keys.js';
 
 /**
- * A school's drain state (the hash `<prefix>:{s<sid>}:st`), as the outbox scripts keep it.
+ * A school's drain state (the hash `<prefix>:{s<sid>}:st`), as the outbox scripts keep it (their
+ * typed calls: outbox-scripts.ts, drain-scripts.ts, school-scripts.ts).
  *
  * | field | written by | meaning |
  * |---|---|---|

@@ -73,6 +73,11 @@ function script(name: ScriptName): LoadedScript {
   return found;
 }
 
+/** The SHA1 a script runs under (its source with the includes spliced in). */
+export function scriptSha(name: ScriptName): string {
+  return script(name).sha;
+}
+
 /**
  * Runs a Lua script by its SHA, loading it into Redis on first use (NOSCRIPT); the raw reply.
  * Only the typed script modules (`src/store/*-scripts.ts`, one typed method per script) call it:

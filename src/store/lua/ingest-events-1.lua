@@ -4,7 +4,7 @@
   the whole batch; on a cluster, the caller splits the batch by node: the flag above lets one
   script touch several schools' slots as long as one node serves them all).
   KEYS[1] the school hash of the first event (routes the script to its node)
-  ARGV[1] the batch, msgpack-packed by OutboxStore (IngestInput): {prefix, nowMs, appId,
+  ARGV[1] the batch, msgpack-packed by OutboxScripts.ingestEvents (IngestInput): {prefix, nowMs, appId,
           retentionS (for events stored but never pushed), mode, events = {{id, sid (a string),
           indexed (the id was chosen by the client), type, json (the event), classKey ("" or the
           list of the class's in-class event ids, kept for the lesson summary), sampleKey ("" or a

@@ -7,7 +7,7 @@
   KEYS[1] room hash (doc, ver, seq)   KEYS[2] users   KEYS[3] userUuid → userId   KEYS[4] bans
   KEYS[5] replay buffer (list)   KEYS[6] relay queue (list)   KEYS[7] creation claim (string)
   KEYS[8] RTM queue (list; entries `<ARGV rtm prefix><message>}`)
-  ARGV[1] the commit, msgpack-packed by RoomStore.commit (RoomCommitInput): {expectedVer ('0' =
+  ARGV[1] the commit, msgpack-packed by RoomScripts.roomCommit (RoomCommitInput): {expectedVer ('0' =
           create the room: it must not exist and its claim must still be held), doc (the new room
           JSON), nowMs (a string), bufferSize (replay buffer), channel (pub/sub), linked (to a
           school), banUuid ('' none), banUntilMs, members = {{userId (a string), userUuid, json}, ...},

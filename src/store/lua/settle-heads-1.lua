@@ -7,7 +7,7 @@
   On a single Redis one call may hold any schools; on a cluster the caller groups the schools by
   node (the flag above lets one script touch several schools' slots on one node).
   KEYS[1] the school hash of the first item (routes the script to its node)
-  ARGV[1] the batch, msgpack-packed by SettleBatch (SettleInput): {prefix, nowMs, retentionS (s),
+  ARGV[1] the batch, msgpack-packed by OutboxScripts.settleHeads (SettleInput): {prefix, nowMs, retentionS (s),
           attemptsKept (per event), items = {{sid (a string), token (the drainer's), id (the head
           event), attempt (its JSON, "" for gone), outcome (delivered | gone | a failure), error (the
           failure's text)}, ...}}
