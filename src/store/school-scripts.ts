@@ -1,5 +1,6 @@
 import type { RedisClient } from '../lib/redis.js';
 import type { Keys } from './keys.js';
+import { packScriptInput } from './script-args.js';
 import { arrayReply, codeOf, epochOrNull, flagReply, unexpected } from './script-replies.js';
 import { runScript } from './scripts.js';
 
@@ -48,7 +49,9 @@ export class SchoolScripts {
 
   /** create-school: writes the school unless its sid is taken; false when taken. */
   async createSchool(a: { sid: number; fields: SchoolFields }): Promise<boolean> {
-    const reply = await runScript(this.redis, 'createSchool', this.schoolKeys(a.sid), Object.entries(a.fields).flat());
+    // Values as strings, as Redis stores them (a number packed as such would reach Lua as a float).
+    const fields = Object.fromEntries(Object.entries(a.fields).map(([name, value]) => [name, String(value)]));
+    const reply = await runScript(this.redis, 'createSchool', this.schoolKeys(a.sid), [packScriptInput(fields)]);
     return flagReply('createSchool', reply);
   }
 

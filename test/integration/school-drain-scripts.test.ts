@@ -31,10 +31,10 @@ describe('school and drain scripts', () => {
   });
 
   it('creates a school once, with its fields and the drain-state mirror', async () => {
-    const fields = { sid: SID, name: 'North', url: 'http://127.0.0.1:1/hook', subs: ',class_start,', status: 'pending', secret: 's3', verified: '0' };
+    const fields = { sid: SID, name: 'North', url: 'http://127.0.0.1:1/hook', subs: ',class_start,', status: 'pending', secret: 's3', verified: '0', createdAt: 1_764_720_000_123 };
     expect(await schools.createSchool({ sid: SID, fields })).toBe(true);
     expect(await schools.createSchool({ sid: SID, fields: { ...fields, name: 'Other' } })).toBe(false);
-    expect(await redis.hmget(keys.school(SID), 'name', 'url', 'subs', 'secret')).toEqual(['North', 'http://127.0.0.1:1/hook', ',class_start,', 's3']);
+    expect(await redis.hmget(keys.school(SID), 'sid', 'name', 'url', 'subs', 'secret', 'createdAt')).toEqual(['11', 'North', 'http://127.0.0.1:1/hook', ',class_start,', 's3', '1764720000123']);
     expect(await redis.hmget(keys.state(SID), 'hold', 'subs')).toEqual(['1', ',class_start,']);
   });
 

@@ -1,7 +1,8 @@
 --[[
   Registers a school unless its sid is taken.
   KEYS[1] school hash   KEYS[2] its drain state hash
-  ARGV[1..] field, value pairs of the school hash
+  ARGV[1] the school hash's fields, msgpack-packed by SchoolScripts.createSchool: {name = value
+          (a string), ...}, subs among them
   The drain state gets the ingest's mirror of the school: hold "1" (not active yet) and subs (the
   subscriptions), so a batch's first look at a school is one read (see ingest-events).
   (The caller writes the global list of schools and the API key index before: single-key commands,
@@ -10,12 +11,12 @@
   Returns 1 when created, 0 when the sid exists.
 ]]
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-local fields, subs = {}, '*'
-for i = 1, #ARGV - 1, 2 do
-  table.insert(fields, ARGV[i])
-  table.insert(fields, ARGV[i + 1])
-  if ARGV[i] == 'subs' then subs = ARGV[i + 1] end
+local input = cmsgpack.unpack(ARGV[1])
+local fields = {}
+for name, value in pairs(input) do
+  table.insert(fields, name)
+  table.insert(fields, value)
 end
 redis.call('HSET', KEYS[1], unpack(fields))
-redis.call('HSET', KEYS[2], 'hold', '1', 'subs', subs)
+redis.call('HSET', KEYS[2], 'hold', '1', 'subs', input.subs or '*')
 return 1
