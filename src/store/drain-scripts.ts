@@ -5,8 +5,9 @@ import { runScript } from './scripts.js';
 
 /**
  * The typed calls of the scripts that move a school's drain state (drain-state.ts): fetch-head,
- * yield-drain, take-over-drain and the operator's skip-head and requeue-events. Each takes a few
- * scalars, passed as they are (fetch-head runs once per pushed batch: no packing).
+ * yield-drain, take-over-drain and the operator's skip-head and requeue-events; and push-window,
+ * the drain's push-rate limit. Each takes a few scalars, passed as they are (fetch-head runs once
+ * per pushed batch, push-window twice per push: no packing).
  */
 
 /** One event of a fetched head batch. */
@@ -24,6 +25,9 @@ export type FetchReply =
   | { kind: 'ok'; endpointUrl: string; secret: string; events: HeadEvent[] };
 
 export type SkipReply = { kind: 'empty' } | { kind: 'moved'; headId: string } | { kind: 'ok'; skippedId: string; wakeEpoch: number | null };
+
+/** push-window's two uses: may a push start under `limit` a second, or record one that ended. */
+export type PushWindowInput = { sid: number } & ({ action: 'permit'; limit: number } | { action: 'record'; member: string });
 
 export interface RequeueReply {
   requeued: number;
@@ -107,6 +111,12 @@ export class DrainScripts {
   /** skip-head: drops the head event (only if it is `expectedId`, unless that is ''). */
   async skipHead(a: { sid: number; nowMs: number; retentionS: number; expectedId: string }): Promise<SkipReply> {
     return decodeSkip(await runScript(this.redis, 'skipHead', this.schoolKeys(a.sid), [a.nowMs, a.retentionS, this.keys.eventPrefix(a.sid), a.expectedId]));
+  }
+
+  /** push-window: permit answers 0 (push now) or the ms to wait; record answers 0. */
+  async pushWindow(a: PushWindowInput): Promise<number> {
+    const reply = await runScript(this.redis, 'pushWindow', [this.keys.pushWindow(a.sid)], a.action === 'permit' ? ['permit', a.limit] : ['record', a.member]);
+    return isInteger(reply) && reply >= 0 && (a.action === 'permit' || reply === 0) ? reply : unexpected('pushWindow', reply);
   }
 
   /** requeue-events: appends settled events to the outbox again (redeliver, replay). */

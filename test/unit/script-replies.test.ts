@@ -85,6 +85,11 @@ const cases: Record<ScriptName, Case> = {
     replies: [[['empty'], { kind: 'empty' }], [['moved', 'h'], { kind: 'moved', headId: 'h' }], [['ok', 'h', 3], { kind: 'ok', skippedId: 'h', wakeEpoch: 3 }], [['ok', 'h', null], { kind: 'ok', skippedId: 'h', wakeEpoch: null }]],
     malformed: [['ok'], ['moved', 1], ['ok', 'h', '3'], 'empty'],
   },
+  pushWindow: {
+    call: (r) => drain(r).pushWindow({ sid: 7, action: 'permit', limit: 5 }),
+    replies: [[0, 0], [250, 250]],
+    malformed: [-1, '250', null, [0]],
+  },
   requeueEvents: {
     call: (r) => drain(r).requeueEvents({ sid: 7, nowMs: 1, ids: ['a', 'b'] }),
     replies: [[[2, 5], { requeued: 2, wakeEpoch: 5 }], [[0, null], { requeued: 0, wakeEpoch: null }]],
