@@ -20,6 +20,8 @@ export interface IngestEventInput {
   classKey: string;
   /** Append the raw event here instead of storing and pushing it (network samples), or "". */
   sampleKey: string;
+  /** The event's W3C traceparent, stored as field `tp` (tracing on only: absent, nothing is stored). */
+  tp?: string;
 }
 
 export interface IngestInput {
@@ -122,6 +124,8 @@ export interface HeadEvent {
   attempts: number;
   /** When classbell accepted the event (ms), for the ingest → acknowledged latency. */
   acceptedAtMs: number;
+  /** The stored W3C traceparent, when the fetch asked for it and the event has one (docs/tracing.md). */
+  trace?: string;
 }
 
 export type FetchReply =
@@ -131,16 +135,22 @@ export type FetchReply =
 const FETCH_REFUSALS = new Set(['stale', 'idle', 'held']);
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
-/** Decodes fetch-head's reply: a refusal, or the endpoint, secret and 4 values per head event. */
-export function decodeFetchReply(reply: unknown): FetchReply {
+/**
+ * Decodes fetch-head's reply: a refusal, or the endpoint, secret and 4 values per head event (5
+ * with `withTrace`: the stored traceparent last).
+ */
+export function decodeFetchReply(reply: unknown, withTrace = false): FetchReply {
   const values = Array.isArray(reply) ? reply : [];
   const kind = values[0];
   if (typeof kind === 'string' && FETCH_REFUSALS.has(kind)) return { kind: kind as 'stale' | 'idle' | 'held' };
   if (kind !== 'ok') throw new Error(`fetch-head answered ${JSON.stringify(kind)}`);
   const events: HeadEvent[] = [];
-  for (let i = 3; i < values.length; i += 4) {
+  const stride = withTrace ? 5 : 4;
+  for (let i = 3; i < values.length; i += stride) {
     const json: unknown = values[i + 1];
-    events.push({ id: text(values[i]), json: typeof json === 'string' ? json : null, attempts: Number(values[i + 2] ?? 0), acceptedAtMs: Number(values[i + 3] ?? 0) });
+    const event: HeadEvent = { id: text(values[i]), json: typeof json === 'string' ? json : null, attempts: Number(values[i + 2] ?? 0), acceptedAtMs: Number(values[i + 3] ?? 0) };
+    if (withTrace && typeof values[i + 4] === 'string') event.trace = values[i + 4] as string;
+    events.push(event);
   }
   return { kind: 'ok', endpointUrl: text(values[1]), secret: text(values[2]), events };
 }

@@ -3,7 +3,7 @@ import { nodeOfKey, type RedisClient } from '../lib/redis.js';
 import { readDrainState, readDrainStates, type DrainState } from './drain-state.js';
 import type { Keys } from './keys.js';
 import { ReplicaWait, type WriteMark } from './replica-wait.js';
-import { decodeFetchReply, decodeRequeueReply, decodeSkipReply, ingestEventsScript, type FetchReply, type SkipReply } from './outbox-scripts.js';
+import { decodeFetchReply, decodeRequeueReply, decodeSkipReply, ingestEventsScript, type FetchReply, type IngestEventInput, type SkipReply } from './outbox-scripts.js';
 
 export type { HeadEvent } from './outbox-scripts.js';
 import { runScript } from './scripts.js';
@@ -24,6 +24,8 @@ export interface OutboxEntry {
   classListKey?: string;
   /** Append the raw event here instead of storing and pushing it (network samples). */
   sampleKey?: string;
+  /** The W3C traceparent its spans descend from (tracing on only: docs/tracing.md). */
+  traceParent?: string;
 }
 
 /** A batch that spans Redis Cluster nodes, kept until every node has applied its part. */
@@ -64,6 +66,8 @@ export class OutboxStore {
     private readonly nodeOfSchool: (sid: number) => string = (sid) => nodeOfKey(redis, keys.school(sid)),
     /** Replicas that must hold ingests, claims and settles (REDIS_MIN_REPLICAS_ACK); none by default. */
     private readonly replicas = new ReplicaWait(redis, 0, 0),
+    /** Read each head's stored trace context too (a tracing worker: docs/tracing.md). */
+    private readonly readTraces = false,
   ) {
     this.settles = new SettleBatch(redis, keys, retentionS, ATTEMPTS_KEPT, nodeOfSchool, replicas);
   }
@@ -156,9 +160,13 @@ export class OutboxStore {
   private async ingestGroup(appId: string, entries: OutboxEntry[], nowMs: number, mode: 'strict' | 'check' | 'apply'): Promise<IngestResult> {
     const reply = await ingestEventsScript(this.redis, this.keys.school(entries[0]!.sid), {
       prefix: this.keys.prefix, nowMs, appId, retentionS: this.retentionS, mode,
-      events: entries.map((e) => ({
-        id: e.id, sid: String(e.sid), indexed: e.indexed, type: e.type, json: e.json, classKey: e.classListKey ?? '', sampleKey: e.sampleKey ?? '',
-      })),
+      events: entries.map((e) => {
+        const input: IngestEventInput = {
+          id: e.id, sid: String(e.sid), indexed: e.indexed, type: e.type, json: e.json, classKey: e.classListKey ?? '', sampleKey: e.sampleKey ?? '',
+        };
+        if (e.traceParent !== undefined) input.tp = e.traceParent;
+        return input;
+      }),
     });
     if (reply.kind !== 'ok') return reply;
     if (mode === 'check') return { kind: 'ok', accepted: [], duplicates: [], wakes: [], samplesStarted: [] };
@@ -175,11 +183,9 @@ export class OutboxStore {
   async fetchHead(sid: number, mode: 'claim' | 'next', check: string, token: string, batch: number): Promise<FetchReply> {
     const k = this.keys;
     const mark = this.replicas.mark();
-    const reply = decodeFetchReply(await runScript(
-      this.redis, 'fetchHead',
-      [k.school(sid), k.state(sid), k.outbox(sid)],
-      [mode, check, token, batch, Date.now(), sid, k.eventPrefix(sid)],
-    ));
+    const args: (string | number)[] = [mode, check, token, batch, Date.now(), sid, k.eventPrefix(sid)];
+    if (this.readTraces) args.push('1');
+    const reply = decodeFetchReply(await runScript(this.redis, 'fetchHead', [k.school(sid), k.state(sid), k.outbox(sid)], args), this.readTraces);
     if (reply.kind !== 'ok') return reply;
     // A claim's write follows the last settle of the school, maybe another worker's whose WAIT
     // failed: confirmed, that settle is on the replicas before anything after it is pushed.
