@@ -8,7 +8,7 @@
  * attempt. The parent of all three is the request's `traceparent`, or the ingest span when the
  * request came without one: that context is what is stored with each event.
  */
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { diag, DiagLogLevel, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -50,6 +50,7 @@ class SdkTracing implements Tracing {
   constructor(
     private readonly tracer: Tracer,
     private readonly provider: BasicTracerProvider,
+    private readonly logger: Logger,
   ) {}
 
   async ingest<T extends IngestSummary>(traceparent: string | undefined, appId: string, run: (stored: string) => Promise<T>): Promise<T> {
@@ -101,8 +102,9 @@ class SdkTracing implements Tracing {
     return new SdkPushSpan(span, traceparentOf(trace.setSpan(parent, span)));
   }
 
+  /** Exports what is left; a collector that cannot take it is a warning (spans are never worth a failed stop). */
   async shutdown(): Promise<void> {
-    await this.provider.shutdown();
+    await this.provider.shutdown().catch((error: unknown) => this.logger.warn('opentelemetry: the last spans could not be exported', { error: String(error) }));
   }
 }
 
@@ -131,7 +133,11 @@ export async function createTracing(settings: NonNullable<Config['tracing']>, ro
   await detected.waitForAsyncAttributes?.();
   const resource = defaultResource().merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: 'classbell', 'classbell.role': role })).merge(detected);
   const exporter = settings.protocol === 'http/json' ? new JsonExporter() : new ProtobufExporter();
+  // The SDK's own problems (an unreachable collector, a refused export) as warnings in classbell's log.
+  const warn = (message: string, ...args: unknown[]) => logger.warn(`opentelemetry: ${message}`, { detail: args.map(String).join(' ').slice(0, 500) });
+  const quiet = () => undefined;
+  diag.setLogger({ error: warn, warn, info: quiet, debug: quiet, verbose: quiet }, DiagLogLevel.WARN);
   const provider = new BasicTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(exporter)] });
   logger.info('tracing on: exporting spans over OTLP/HTTP', { protocol: settings.protocol, role, service: resource.attributes[ATTR_SERVICE_NAME] });
-  return new SdkTracing(provider.getTracer('classbell'), provider);
+  return new SdkTracing(provider.getTracer('classbell'), provider, logger);
 }

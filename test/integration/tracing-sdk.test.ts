@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/lib/errors.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createTracing } from '../../src/lib/tracing-sdk.js';
+import { linesAt, memoryLogger } from '../helpers/logs.js';
 import { OtlpCollector } from '../helpers/otlp-collector.js';
+import { freePort } from '../helpers/process.js';
 
 const logger = createLogger('error', { silent: true });
 
@@ -56,5 +58,20 @@ describe('tracing SDK', () => {
     expect(pushes.map((s) => `00-${s.traceId}-${s.spanId}-01`).sort()).toEqual([first.traceparent, second.traceparent].sort());
     expect(pushes.find((s) => s.attributes['classbell.attempt'] === 1)!.attributes).toMatchObject({ 'classbell.outcome': 'timeout', 'server.address': 'school.example', 'server.port': 8443, 'classbell.cmd': 67375105 });
     expect(JSON.stringify(spans)).not.toContain('secret-in-url');
+  });
+
+  it('an export that fails is a warning in classbell\'s log, not an error of the ingest', async () => {
+    const lines: string[] = [];
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${await freePort()}`;
+    process.env.OTEL_EXPORTER_OTLP_TIMEOUT = '300';
+    try {
+      const tracing = await createTracing({ protocol: 'http/json' }, 'api', memoryLogger('warn', lines));
+      await expect(tracing.ingest(undefined, 'app-lost', async () => ({ accepted: ['e1'], duplicates: [] }))).resolves.toEqual({ accepted: ['e1'], duplicates: [] });
+      await tracing.shutdown();
+    } finally {
+      process.env.OTEL_EXPORTER_OTLP_ENDPOINT = collector.endpoint;
+      delete process.env.OTEL_EXPORTER_OTLP_TIMEOUT;
+    }
+    expect(linesAt(lines, 'warn').map((l) => l.message).join('\n')).toMatch(/^opentelemetry: /m);
   });
 });
