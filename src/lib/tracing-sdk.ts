@@ -24,7 +24,7 @@ import type { IngestSummary, PushSpan, PushSpanInput, PushSpanResult, Tracing } 
 
 const propagator = new W3CTraceContextPropagator();
 
-/** Ids listed on an ingest span at most (a batch holds up to 1000 events). */
+/** Ids listed on an ingest span at most (a batch holds up to 500 events). */
 const MAX_LISTED_IDS = 100;
 
 /** The context a `traceparent` value carries (the root context when it is absent or invalid). */
