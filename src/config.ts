@@ -7,6 +7,9 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** OTLP over HTTP only: classbell ships the HTTP exporters (protobuf and JSON), not gRPC. */
+const otlpProtocol = z.enum(['http/protobuf', 'http/json'], 'expected http/protobuf or http/json (grpc is not supported)');
+
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const envSchema = z
@@ -86,6 +89,14 @@ const envSchema = z
     PUSH_CONNECTIONS_PER_ORIGIN: int(1, 1024).default(128),
     SHUTDOWN_TIMEOUT_MS: int(1000, 600_000).default(30_000),
     REDIS_DATA_DIR: z.string().default('./data'),
+    // OpenTelemetry (docs/tracing.md): classbell reads these to decide whether to trace and with
+    // which exporter; the SDK reads them (and the other OTEL_* variables) itself.
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+    OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol.default('http/protobuf'),
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol.optional(),
+    OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none'], 'expected otlp or none').default('otlp'),
+    OTEL_SDK_DISABLED: bool.default(false),
   })
 
 /** Every environment variable classbell reads (docs/configuration.md must list exactly these). */
@@ -190,6 +201,8 @@ export interface Config {
   pushConnectionsPerOrigin: number;
   shutdownTimeoutMs: number;
   redisDataDir: string;
+  /** OpenTelemetry traces over OTLP/HTTP: on when an OTLP endpoint is set (and the SDK not disabled). */
+  tracing: { protocol: 'http/protobuf' | 'http/json' } | undefined;
 }
 
 /** Thrown with every problem of the environment at once. */
@@ -274,5 +287,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     pushConnectionsPerOrigin: e.PUSH_CONNECTIONS_PER_ORIGIN,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     redisDataDir: e.REDIS_DATA_DIR,
+    tracing: (e.OTEL_EXPORTER_OTLP_ENDPOINT || e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) && !e.OTEL_SDK_DISABLED && e.OTEL_TRACES_EXPORTER === 'otlp'
+      ? { protocol: e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL } : undefined,
   });
 }

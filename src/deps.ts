@@ -3,6 +3,7 @@ import { createBullConnection, createRedis, type RedisClient } from './lib/redis
 import { coalesceWrites } from './lib/redis-coalesce.js';
 import type { Logger } from './lib/logger.js';
 import { EndpointGuard } from './lib/endpoint-guard.js';
+import type { Tracing } from './lib/tracing.js';
 import { Metrics } from './lib/metrics.js';
 import { roomGaugeCollector, schoolGaugeCollector } from './services/school-gauges.js';
 import { MonitoringReads } from './store/monitoring-reads.js';
@@ -39,6 +40,8 @@ export interface Deps {
   rateLimits: RateLimiter;
   /** SSRF guard for school endpoints (registration and connect time). */
   endpointGuard: EndpointGuard;
+  /** OpenTelemetry traces, when OTEL_* turn them on (docs/tracing.md); undefined costs nothing. */
+  tracing?: Tracing | undefined;
   close(): Promise<void>;
 }
 
@@ -54,7 +57,7 @@ export function createStoreConnection(config: Readonly<Config>, logger: Logger, 
 }
 
 /** Opens the Redis connections and builds the stores. */
-export function createDeps(config: Readonly<Config>, logger: Logger): Deps {
+export function createDeps(config: Readonly<Config>, logger: Logger, tracing?: Tracing): Deps {
   const redis = createStoreConnection(config, logger, 'redis');
   const bull = createBullConnection(config);
   bull.on('error', (error: Error) => logger.warn('redis (queue) connection problem', { error: error.message }));
@@ -69,7 +72,7 @@ export function createDeps(config: Readonly<Config>, logger: Logger): Deps {
   const outboxRedis = config.redisMinReplicasAck > 0 ? createStoreConnection(config, logger, 'redis (replicated writes)') : redis;
   const roomHub = new RoomHub(config, keys, (error: Error) => logger.warn('redis (room events) connection problem', { error: error.message }));
   return {
-    config, logger, redis, keys, scheduler, metrics,
+    config, logger, redis, keys, scheduler, metrics, tracing,
     endpointGuard: new EndpointGuard(config.allowPrivateEndpoints),
     rateLimits: new RateLimiter(redis, keys),
     apps: new AppStore(redis, keys),
@@ -82,6 +85,7 @@ export function createDeps(config: Readonly<Config>, logger: Logger): Deps {
     roomHub,
     async close() {
       roomHub.close();
+      await tracing?.shutdown();
       await scheduler.close();
       redis.disconnect();
       if (outboxRedis !== redis) outboxRedis.disconnect();

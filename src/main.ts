@@ -9,6 +9,7 @@ import { ConfigError, loadConfig, metricsTokens, type Config } from './config.js
 import { createDeps } from './deps.js';
 import { createHttpServer } from './lib/http-server.js';
 import { createLogger, type Logger } from './lib/logger.js';
+import type { Tracing } from './lib/tracing.js';
 import { ensureRedis, type PrivateRedis } from './lib/redis-autostart.js';
 import { waitReady } from './lib/redis.js';
 import { tuneRedis } from './lib/redis-tuning.js';
@@ -71,6 +72,13 @@ function onShutdown(logger: Logger, timeoutMs: number, steps: (() => Promise<unk
   return shutdown;
 }
 
+/** Loads the OpenTelemetry SDK only when OTEL_* turn tracing on (docs/tracing.md): otherwise nothing of it. */
+async function tracingFor(config: Readonly<Config>, role: Role, logger: Logger): Promise<Tracing | undefined> {
+  if (!config.tracing) return undefined;
+  const { createTracing } = await import('./lib/tracing-sdk.js');
+  return createTracing(config.tracing, role, logger);
+}
+
 async function main(): Promise<void> {
   const { config, role } = configOrExit();
   const logger = createLogger(config.logLevel);
@@ -85,7 +93,8 @@ async function main(): Promise<void> {
     console.error(error instanceof Error ? error.message : String(error));
     process.exit(1);
   }
-  const deps = createDeps(config, logger);
+  const tracing = await tracingFor(config, role, logger);
+  const deps = createDeps(config, logger, tracing);
   await waitReady(deps.redis, 10_000);
   await tuneRedis(deps.redis, logger, config.redisTune);
   let server: Server | undefined;

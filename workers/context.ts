@@ -2,6 +2,7 @@ import type { Config } from '../src/config.js';
 import type { Deps } from '../src/deps.js';
 import type { PushClient } from '../src/lib/http-push.js';
 import type { Logger } from '../src/lib/logger.js';
+import type { Tracing } from '../src/lib/tracing.js';
 import type { Scheduler } from '../src/queue/scheduler.js';
 import type { DeliveryStore } from '../src/store/deliveries.js';
 import type { OutboxStore } from '../src/store/outbox.js';
@@ -21,6 +22,8 @@ export interface WorkerContext {
   pushGate: PushGate;
   /** Everything, for the jobs that ingest events themselves (summary, Net). */
   deps: Deps;
+  /** OpenTelemetry traces (docs/tracing.md); undefined when off, the only check on the push path. */
+  tracing?: Tracing | undefined;
   /** Set on shutdown: drains yield after their current push. */
   stopping: { value: boolean };
 }

@@ -8,7 +8,8 @@ import type { HeadEvent } from '../src/store/outbox.js';
 import type { DrainJob } from '../src/queue/jobs.js';
 import type { WorkerContext } from './context.js';
 import { ensureDrainJob } from './drain-recovery.js';
-import { pushSigned } from './push.js';
+import { pushSigned, type SignedPush } from './push.js';
+import { tracedPush } from './traced-push.js';
 
 type Step = 'next' | 'refetch' | 'stop';
 
@@ -76,12 +77,13 @@ async function pushHead(ctx: WorkerContext, sid: number, token: string, url: str
     if (next !== null) await ctx.scheduler.drain(sid, next, waitMs);
     return 'stop';
   }
-  const prefix = wirePrefix(toWire(parseStoredEvent(head.json)));
-  const report = await pushSigned(ctx.client, {
+  const wire = toWire(parseStoredEvent(head.json));
+  const push: SignedPush = {
     url, secret, msgId: head.id, timeoutMs: ctx.config.deliveryTimeoutMs, n: head.attempts + 1,
-    body: { wirePrefix: prefix },
+    body: { wirePrefix: wirePrefix(wire) },
     safeKeyOf: signer.safeKeyOf,
-  });
+  };
+  const report = ctx.tracing === undefined ? await pushSigned(ctx.client, push) : await tracedPush(ctx.tracing, ctx.client, push, sid, head, wire.Cmd as string | number);
   await ctx.pushGate.ended(sid);
   const settled = await ctx.outbox.settle(sid, token, head.id, report.attempt, report.errorText);
   const { metrics } = ctx.deps;

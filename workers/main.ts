@@ -53,8 +53,9 @@ export function startWorkers(deps: Deps): RunningWorkers {
   // coalesces its writes like the stores' connection.
   const drainRedis = createStoreConnection(config, logger, 'redis (drain)');
   const ctx: WorkerContext = {
-    config, logger, client, stopping, deps,
-    scheduler: deps.scheduler, outbox: new OutboxStore(drainRedis, keys, config.deliveryRetentionS, undefined, replicaWaitFor(drainRedis, config)), schools: deps.schools, deliveries: deps.deliveries,
+    config, logger, client, stopping, deps, tracing: deps.tracing,
+    scheduler: deps.scheduler, schools: deps.schools, deliveries: deps.deliveries,
+    outbox: new OutboxStore(drainRedis, keys, config.deliveryRetentionS, undefined, replicaWaitFor(drainRedis, config), deps.tracing !== undefined),
     pushGate: new PushGate(deps.schools, new PushWindow(drainRedis, keys)),
   };
   const connection = createBullConnection(config);

@@ -43,7 +43,7 @@ function isoAt(ms: number): string {
 }
 
 /** Sends one signed push and judges the reply exactly as API.md defines the outcomes. */
-export async function pushSigned(client: PushClient, push: SignedPush): Promise<PushReport> {
+export async function pushSigned(client: Pick<PushClient, 'post'>, push: SignedPush): Promise<PushReport> {
   const nowMs = Date.now();
   const timeStampS = Math.floor(nowMs / 1000);
   const key = (push.safeKeyOf ?? safeKey)(push.secret, timeStampS);

@@ -15,7 +15,11 @@ import { nowEpochMs } from './receiver-protocol.js';
 export const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 
 /** Tuning variables passed through from the bench's environment, so they can be tried without code changes. */
-const PASS_THROUGH = ['WORKER_CONCURRENCY', 'DRAIN_BATCH', 'DRAIN_SLICE_MS', 'DELIVERY_TIMEOUT_MS', 'PUSH_CONNECTIONS_PER_ORIGIN'] as const;
+const PASS_THROUGH = [
+  'WORKER_CONCURRENCY', 'DRAIN_BATCH', 'DRAIN_SLICE_MS', 'DELIVERY_TIMEOUT_MS', 'PUSH_CONNECTIONS_PER_ORIGIN',
+  // Tracing (docs/tracing.md), to measure what it costs: the SDK reads the other OTEL_* itself.
+  'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_PROTOCOL',
+] as const;
 
 /** Environment overrides a scenario may set (e.g. a short DELIVERY_TIMEOUT_MS / RETRY_SCHEDULE). */
 export type EnvOverrides = Record<string, string>;
@@ -80,7 +84,10 @@ export class Classbell {
   static async start(name: string, options: { workers?: boolean; env?: EnvOverrides } = {}): Promise<Classbell> {
     const prefix = uniquePrefix(name);
     const config = benchConfig(prefix, options.env);
-    const deps = createDeps(config, createLogger(config.logLevel));
+    const logger = createLogger(config.logLevel);
+    // As src/main.ts: the SDK is loaded only when OTEL_* turn tracing on.
+    const tracing = config.tracing ? await (await import('../../src/lib/tracing-sdk.js')).createTracing(config.tracing, 'all', logger) : undefined;
+    const deps = createDeps(config, logger, tracing);
     await waitReady(deps.redis);
     await tuneRedis(deps.redis, deps.logger, config.redisTune); // as src/main.ts does at start
     const server = buildApp(deps).listen(0, '127.0.0.1');

@@ -34,7 +34,11 @@ export function eventsRouter(deps: Deps): Router {
 
   router.post('/', async (req, res) => {
     const app = requireApp(res);
-    res.status(202).json(await ingestFromApp(deps, app, req.body));
+    const tracing = deps.tracing;
+    const outcome = tracing === undefined
+      ? await ingestFromApp(deps, app, req.body)
+      : await tracing.ingest(req.get('traceparent'), app.appId, (traceParent) => ingestFromApp(deps, app, req.body, Date.now(), traceParent));
+    res.status(202).json(outcome);
   });
 
   router.get('/:id', async (req, res) => {

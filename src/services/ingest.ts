@@ -38,11 +38,13 @@ function routeOf(deps: Deps, event: SystemEvent): Pick<OutboxEntry, 'classListKe
  * Stores normalized events (one atomic batch), wakes the drains and runs the follow-ups: Net
  * windows to aggregate, class extensions to reschedule.
  */
-export async function storeEvents(deps: Deps, appId: string, events: SystemEvent[], clientIds: Set<string>, nowMs: number): Promise<IngestOutcome> {
+export async function storeEvents(deps: Deps, appId: string, events: SystemEvent[], clientIds: Set<string>, nowMs: number, traceParent?: string): Promise<IngestOutcome> {
   const entries: OutboxEntry[] = events.map((event) => Object.assign(
     { id: event.id, sid: event.sid, indexed: clientIds.has(event.id), type: event.type, json: JSON.stringify(event) },
     routeOf(deps, event),
   ));
+  // Only when tracing is on: an untraced event's record holds no trace field at all.
+  if (traceParent !== undefined) for (const entry of entries) entry.traceParent = traceParent;
   const written = deps.outbox.markWrite();
   const result = await deps.outbox.ingest(appId, entries, nowMs);
   if (result.kind === 'no_school') throw notFound(`school ${result.sid}`);
@@ -99,9 +101,9 @@ async function normalizeBody(deps: Deps, app: App, body: unknown, nowMs: number)
   return { events, clientIds };
 }
 
-/** POST /v1/events: all or nothing. */
-export async function ingestFromApp(deps: Deps, app: App, body: unknown, nowMs = Date.now()): Promise<IngestOutcome> {
+/** POST /v1/events: all or nothing. `traceParent`: the trace context stored with each event (tracing on). */
+export async function ingestFromApp(deps: Deps, app: App, body: unknown, nowMs = Date.now(), traceParent?: string): Promise<IngestOutcome> {
   const { events, clientIds } = await normalizeBody(deps, app, body, nowMs);
   await deps.rateLimits.consume('ingest', app.appId, events.length, { limit: deps.config.ingestRateLimitPerS, windowMs: 1000 });
-  return storeEvents(deps, app.appId, events, clientIds, nowMs);
+  return storeEvents(deps, app.appId, events, clientIds, nowMs, traceParent);
 }

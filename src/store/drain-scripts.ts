@@ -18,6 +18,8 @@ export interface HeadEvent {
   attempts: number;
   /** When classbell accepted the event (ms), for the ingest → acknowledged latency. */
   acceptedAtMs: number;
+  /** The stored W3C traceparent, when the fetch asked for it and the event has one (docs/tracing.md). */
+  trace?: string;
 }
 
 export type FetchReply =
@@ -40,22 +42,28 @@ const FETCH_REFUSALS = ['stale', 'idle', 'held'] as const;
 const HEAD_FIELDS = 4;
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
-/** Decodes fetch-head's reply: a refusal, or the endpoint, secret and HEAD_FIELDS values per head event. */
-function decodeFetch(reply: unknown): FetchReply {
+/**
+ * Decodes fetch-head's reply: a refusal, or the endpoint, secret and HEAD_FIELDS values per head
+ * event (one more with `withTrace`: the stored traceparent, or false).
+ */
+function decodeFetch(reply: unknown, withTrace = false): FetchReply {
   const values = arrayReply('fetchHead', reply);
   const kind = values[0];
   const refusal = codeOf(kind, FETCH_REFUSALS);
   if (refusal) return { kind: refusal };
-  if (kind !== 'ok' || values.length < 3 || (values.length - 3) % HEAD_FIELDS !== 0) return unexpected('fetchHead', reply);
+  const stride = withTrace ? HEAD_FIELDS + 1 : HEAD_FIELDS;
+  if (kind !== 'ok' || values.length < 3 || (values.length - 3) % stride !== 0) return unexpected('fetchHead', reply);
   const events: HeadEvent[] = [];
-  for (let i = 3; i < values.length; i += HEAD_FIELDS) {
+  for (let i = 3; i < values.length; i += stride) {
     const [id, json] = [values[i], values[i + 1]];
     const attempts = numeric(values[i + 2]);
     const acceptedAtMs = numeric(values[i + 3]);
     if (typeof id !== 'string' || (json !== null && typeof json !== 'string') || attempts === undefined || acceptedAtMs === undefined) {
       return unexpected('fetchHead', reply);
     }
-    events.push({ id, json, attempts, acceptedAtMs });
+    const event: HeadEvent = { id, json, attempts, acceptedAtMs };
+    if (withTrace && typeof values[i + 4] === 'string') event.trace = values[i + 4] as string;
+    events.push(event);
   }
   // A school without an endpoint or secret field reads as '' (the push then fails and is retried).
   return { kind: 'ok', endpointUrl: text(values[1]), secret: text(values[2]), events };
@@ -92,8 +100,10 @@ export class DrainScripts {
    * fetch-head: claims the school for a drain job (mode claim: `check` is the job's epoch) or
    * continues its slice (mode next: `check` is the owner token), and returns up to `batch` head events.
    */
-  async fetchHead(a: { sid: number; mode: 'claim' | 'next'; check: string; token: string; batch: number; nowMs: number }): Promise<FetchReply> {
-    return decodeFetch(await runScript(this.redis, 'fetchHead', this.schoolKeys(a.sid), [a.mode, a.check, a.token, a.batch, a.nowMs, this.keys.eventPrefix(a.sid)]));
+  async fetchHead(a: { sid: number; mode: 'claim' | 'next'; check: string; token: string; batch: number; nowMs: number; withTrace?: boolean }): Promise<FetchReply> {
+    const args: (string | number)[] = [a.mode, a.check, a.token, a.batch, a.nowMs, this.keys.eventPrefix(a.sid)];
+    if (a.withTrace) args.push('1');
+    return decodeFetch(await runScript(this.redis, 'fetchHead', this.schoolKeys(a.sid), args), a.withTrace);
   }
 
   /** yield-drain: ends a slice with work left; the epoch of the follow-up job, or null when ownership was lost. */

@@ -23,6 +23,8 @@ export interface IngestEventInput {
   classKey: string;
   /** Append the raw event here instead of storing and pushing it (network samples), or "". */
   sampleKey: string;
+  /** The event's W3C traceparent, stored as field `tp` (tracing on only: absent, nothing is stored). */
+  tp?: string;
 }
 
 /** ingest-events' input; every event's school lives on one Redis node (the first one routes the call). */

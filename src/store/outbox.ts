@@ -4,7 +4,7 @@ import { readDrainState, readDrainStates, type DrainState } from './drain-state.
 import type { Keys } from './keys.js';
 import { ReplicaWait, type WriteMark } from './replica-wait.js';
 import { DrainScripts, type FetchReply, type RequeueReply, type SkipReply } from './drain-scripts.js';
-import { OutboxScripts } from './outbox-scripts.js';
+import { OutboxScripts, type IngestEventInput } from './outbox-scripts.js';
 import { SettleBatch, type SettleResult } from './settle-batch.js';
 
 export type { HeadEvent } from './drain-scripts.js';
@@ -24,6 +24,8 @@ export interface OutboxEntry {
   classListKey?: string;
   /** Append the raw event here instead of storing and pushing it (network samples). */
   sampleKey?: string;
+  /** The W3C traceparent its spans descend from (tracing on only: docs/tracing.md). */
+  traceParent?: string;
 }
 
 /** A batch that spans Redis Cluster nodes, kept until every node has applied its part. */
@@ -64,6 +66,8 @@ export class OutboxStore {
     private readonly nodeOfSchool: (sid: number) => string = (sid) => nodeOfKey(redis, keys.school(sid)),
     /** Replicas that must hold ingests, claims and settles (REDIS_MIN_REPLICAS_ACK); none by default. */
     private readonly replicas = new ReplicaWait(redis, 0, 0),
+    /** Read each head's stored trace context too (a tracing worker: docs/tracing.md). */
+    private readonly readTraces = false,
   ) {
     this.settles = new SettleBatch(redis, keys, retentionS, ATTEMPTS_KEPT, nodeOfSchool, replicas);
     this.batchScripts = new OutboxScripts(redis, keys);
@@ -160,9 +164,13 @@ export class OutboxStore {
   private async ingestGroup(appId: string, entries: OutboxEntry[], nowMs: number, mode: 'strict' | 'check' | 'apply'): Promise<IngestResult> {
     const reply = await this.batchScripts.ingestEvents({
       nowMs, appId, retentionS: this.retentionS, mode,
-      events: entries.map((e) => ({
-        id: e.id, sid: String(e.sid), indexed: e.indexed, type: e.type, json: e.json, classKey: e.classListKey ?? '', sampleKey: e.sampleKey ?? '',
-      })),
+      events: entries.map((e) => {
+        const input: IngestEventInput = {
+          id: e.id, sid: String(e.sid), indexed: e.indexed, type: e.type, json: e.json, classKey: e.classListKey ?? '', sampleKey: e.sampleKey ?? '',
+        };
+        if (e.traceParent !== undefined) input.tp = e.traceParent;
+        return input;
+      }),
     });
     if (reply.kind !== 'ok') return reply;
     if (mode === 'check') return { kind: 'ok', accepted: [], duplicates: [], wakes: [], samplesStarted: [] };
@@ -178,7 +186,7 @@ export class OutboxStore {
   /** Claims the school for a drain job (mode claim: check = epoch) or continues (mode next: check = token). */
   async fetchHead(sid: number, mode: 'claim' | 'next', check: string, token: string, batch: number): Promise<FetchReply> {
     const mark = this.replicas.mark();
-    const reply = await this.drainScripts.fetchHead({ sid, mode, check, token, batch, nowMs: Date.now() });
+    const reply = await this.drainScripts.fetchHead({ sid, mode, check, token, batch, nowMs: Date.now(), withTrace: this.readTraces });
     if (reply.kind !== 'ok') return reply;
     // A claim's write follows the last settle of the school, maybe another worker's whose WAIT
     // failed: confirmed, that settle is on the replicas before anything after it is pushed.

@@ -3,11 +3,12 @@
   KEYS[1] school hash   KEYS[2] state hash   KEYS[3] outbox list
   ARGV[1] mode "claim" | "next"   ARGV[2] epoch (claim) or owner token (next)
   ARGV[3] new owner token (claim)  ARGV[4] batch size  ARGV[5] now (ms)
-  ARGV[6] event key prefix ("<prefix>:{s<sid>}:e:")
+  ARGV[6] event key prefix ("<prefix>:{s<sid>}:e:")  ARGV[7] "1": also each event's `tp` (tracing on)
   Returns {"stale"} (another job owns the school), {"idle"} (outbox empty, drain released),
           {"held"} (school not active, drain released), or
           {"ok", endpointUrl, secret, id1, json1, attempts1, acceptedAtMs1, id2, ...}
-          where json is false when the event record is gone.
+          where json is false when the event record is gone; with ARGV[7] each event has a fifth
+          value, its traceparent (false when it has none).
 ]]
 --- @include "drain-state"
 
@@ -28,6 +29,7 @@ if school[1] ~= 'active' then
   release(KEYS[2], nowMs)
   return {'held'}
 end
+local withTrace = ARGV[7] == '1'
 local ids = redis.call('LRANGE', KEYS[3], 0, batch - 1)
 if #ids == 0 then
   release(KEYS[2], nowMs)
@@ -35,10 +37,16 @@ if #ids == 0 then
 end
 local out = {'ok', school[2], school[3]}
 for _, id in ipairs(ids) do
-  local ev = redis.call('HMGET', eventPrefix .. id, 'ev', 'n', 'at')
+  local ev
+  if withTrace then
+    ev = redis.call('HMGET', eventPrefix .. id, 'ev', 'n', 'at', 'tp')
+  else
+    ev = redis.call('HMGET', eventPrefix .. id, 'ev', 'n', 'at')
+  end
   table.insert(out, id)
   table.insert(out, ev[1])
   table.insert(out, ev[2] or '0')
   table.insert(out, ev[3] or '0')
+  if withTrace then table.insert(out, ev[4]) end
 end
 return out

@@ -9,7 +9,8 @@
           indexed (the id was chosen by the client), type, json (the event), classKey ("" or the
           list of the class's in-class event ids, kept for the lesson summary), sampleKey ("" or a
           list where the raw event is appended instead of being stored and pushed: network samples,
-          aggregated later)}, ...}}
+          aggregated later), tp (absent, or the W3C traceparent to store as field `tp`: tracing
+          on)}, ...}}
   mode: "strict" = check every event, then write all or nothing
         "check"  = check only, write nothing (first step of a batch that spans nodes)
         "apply"  = write every event that passes, skip the others (a journaled batch)
@@ -17,7 +18,8 @@
   same app it is a duplicate, from another app a conflict. Only client-chosen ids record their app
   (an assigned id is new by construction: finding it again means a journaled batch re-applied).
   A fresh event record holds only what cannot be implied, to keep queued events small: `ev` (the
-  event JSON, which has the type), `at`, and `app` for client-chosen ids; no `st` means pending,
+  event JSON, which has the type), `at`, `app` for client-chosen ids, and `tp` only when the event
+  carries a trace context (tracing on); no `st` means pending,
   no `n` no attempt yet, no `q` queued once.
   Returns {"ok", {accepted ids}, {duplicate ids}, {sid, epoch, ...}, {sample keys started},
            {sid, newest log entry's ms, ...} (only schools whose newest entry moved into a new
@@ -118,12 +120,16 @@ local function logEntryMs(sid)
   return string.format('%d', ms)
 end
 
-local function store(id, sid, indexed, etype, json, classKey)
+local function store(id, sid, indexed, etype, json, classKey, tp)
   local t = tag(sid)
   local eventKey = t .. KEY.eventPrefix .. id
   local subs = school(sid).subs
   local pushed = subs == '*' or (subs and string.find(subs, ',' .. etype .. ',', 1, true) ~= nil)
-  redis.call('HSET', eventKey, 'ev', json, 'at', nowMs)
+  if tp then
+    redis.call('HSET', eventKey, 'ev', json, 'at', nowMs, 'tp', tp)
+  else
+    redis.call('HSET', eventKey, 'ev', json, 'at', nowMs)
+  end
   if indexed then redis.call('HSET', eventKey, 'app', appId) end
   -- q: how many times the id stands in the outbox (a redelivery queues it again).
   if not pushed then redis.call('HSET', eventKey, 'st', 'unsubscribed', 'q', 0) end
@@ -164,7 +170,7 @@ for i = 1, count do
     end
     table.insert(accepted, id)
   else
-    store(id, sid, indexed, etype, json, classKey)
+    store(id, sid, indexed, etype, json, classKey, e.tp)
     table.insert(accepted, id)
   end
 end
