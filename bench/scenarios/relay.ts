@@ -12,12 +12,15 @@ import { combine, percentile, ratePerS } from '../lib/stats.js';
 import { floodPlan, schoolIds, sleep, warmupEvents } from '../lib/workload.js';
 import { deliveryTimeoutMs, type ScenarioContext } from './context.js';
 import { floodTimeline, type FloodTimeline } from './timeline.js';
+import { latencyStages, type LatencyStages } from '../lib/stages.js';
 
 export const LATENCY_RATE_PER_S = 1000;
 export const LATENCY_DURATION_S = 10;
-/** One request every TICK_MS carrying EVENTS_PER_TICK events for different schools. */
+/** The second steady phase: a higher rate, for its p99 (`p99At5000Ms`). */
+export const HIGH_RATE_PER_S = 5000;
+export const HIGH_RATE_DURATION_S = 5;
+/** One request every TICK_MS carrying rate × TICK_MS / 1000 events for different schools. */
 const TICK_MS = 10;
-const EVENTS_PER_TICK = (LATENCY_RATE_PER_S * TICK_MS) / 1000;
 
 export interface RelayResult {
   ingestPerS: number;
@@ -29,6 +32,15 @@ export interface RelayResult {
   malformed: number;
   p50Ms: number;
   p99Ms: number;
+  /** p99.9, 202 → ack, of the same 1,000/s phase. */
+  p999Ms: number;
+  /** The 5,000/s phase: offered rate, p50 / p99 / max, 202 → ack. */
+  highRateOfferedPerS: number;
+  p50At5000Ms: number;
+  p99At5000Ms: number;
+  maxAt5000Ms: number;
+  /** Where the 1,000/s phase's time went, per stage (bench/lib/stages.ts). */
+  latencyStages: LatencyStages;
   p50FromRequestMs: number;
   p99FromRequestMs: number;
   maxMs: number;
@@ -99,11 +111,21 @@ export async function flood(ctx: ScenarioContext, cb: Classbell, sids: number[])
   };
 }
 
+type SteadyFields = 'p50Ms' | 'p99Ms' | 'p999Ms' | 'p50FromRequestMs' | 'p99FromRequestMs' | 'maxMs' | 'latencyEvents' | 'latencyOfferedPerS'
+  | 'latencyDriverLagMaxMs' | 'latencyLoopDelayP99Ms' | 'latencyLoopDelayMaxMs' | 'latencyChainedRequests' | 'latencyOrderViolations' | 'latencyDuplicates';
+type SteadyResult = Pick<RelayResult, SteadyFields> & {
+  latencySamples: string[];
+  /** Per event: its 202 (epoch ms) and its push's arrival at the receiver, for the stage breakdown. */
+  timings: IngestTiming[];
+  arrivedAt: Map<string, number>;
+};
 type LatencyResult = Omit<RelayResult, keyof FloodResult> & { latencySamples: string[] };
 
-async function latency(ctx: ScenarioContext, cb: Classbell, sids: number[]): Promise<LatencyResult> {
+/** A steady `ratePerS` for `seconds`, over the schools round-robin: 202 → ack per event. */
+async function steady(ctx: ScenarioContext, cb: Classbell, sids: number[], ratePerS: number, seconds: number): Promise<SteadyResult> {
   await ctx.receiver.reset();
-  const ticks = LATENCY_DURATION_S * (1000 / TICK_MS);
+  const eventsPerTick = Math.max(1, Math.round((ratePerS * TICK_MS) / 1000));
+  const ticks = seconds * (1000 / TICK_MS);
   const seq = new Map<number, number>();
   const pendingBySchool = new Map<number, Promise<unknown>>();
   const requests: Promise<IngestTiming>[] = [];
@@ -120,7 +142,7 @@ async function latency(ctx: ScenarioContext, cb: Classbell, sids: number[]): Pro
     if (waitMs > 0) await sleep(waitMs);
     lagMaxMs = Math.max(lagMaxMs, performance.now() - dueMs);
     const batch: BenchEvent[] = [];
-    for (let j = 0; j < EVENTS_PER_TICK; j++) {
+    for (let j = 0; j < eventsPerTick; j++) {
       const sid = sids[cursor++ % sids.length]!;
       const n = (seq.get(sid) ?? 0) + 1;
       seq.set(sid, n);
@@ -139,10 +161,10 @@ async function latency(ctx: ScenarioContext, cb: Classbell, sids: number[]): Pro
   }
   const sentSeconds = (performance.now() - startMs) / 1000;
   const timings = await Promise.all(requests);
-  const total = ticks * EVENTS_PER_TICK;
+  const total = ticks * eventsPerTick;
   const { reached, stats } = await ctx.receiver.waitFor(total, deliveryTimeoutMs(total));
   loop.disable();
-  if (!reached) throw new Error(`latency phase: classbell delivered ${stats.events} of ${total} events in time`);
+  if (!reached) throw new Error(`latency phase (${ratePerS}/s): classbell delivered ${stats.events} of ${total} events in time`);
   const arrivals = await ctx.receiver.arrivals();
   const arrivedAt = new Map<string, number>();
   arrivals.ids.forEach((id, i) => arrivedAt.set(id, arrivals.atMs[i]!));
@@ -163,6 +185,7 @@ async function latency(ctx: ScenarioContext, cb: Classbell, sids: number[]): Pro
   return {
     p50Ms: percentile(from202, 50),
     p99Ms: percentile(from202, 99),
+    p999Ms: percentile(from202, 99.9),
     p50FromRequestMs: percentile(fromRequest, 50),
     p99FromRequestMs: percentile(fromRequest, 99),
     maxMs: percentile(from202, 100),
@@ -175,6 +198,27 @@ async function latency(ctx: ScenarioContext, cb: Classbell, sids: number[]): Pro
     latencyOrderViolations: stats.orderViolations,
     latencyDuplicates: stats.duplicates,
     latencySamples: stats.samples.map((x) => `latency ${x}`),
+    timings,
+    arrivedAt,
+  };
+}
+
+/** The 1,000/s phase (headline latency and its stages), then the 5,000/s phase. */
+async function latency(ctx: ScenarioContext, cb: Classbell, sids: number[]): Promise<LatencyResult> {
+  const { timings, arrivedAt, ...base } = await steady(ctx, cb, sids, LATENCY_RATE_PER_S, LATENCY_DURATION_S);
+  const stages = await latencyStages(cb, timings, arrivedAt);
+  ctx.log(`classbell: ${HIGH_RATE_PER_S}/s for ${HIGH_RATE_DURATION_S} s`);
+  const high = await steady(ctx, cb, sids, HIGH_RATE_PER_S, HIGH_RATE_DURATION_S);
+  return {
+    ...base,
+    latencyStages: stages,
+    highRateOfferedPerS: high.latencyOfferedPerS,
+    p50At5000Ms: high.p50Ms,
+    p99At5000Ms: high.p99Ms,
+    maxAt5000Ms: high.maxMs,
+    latencyOrderViolations: base.latencyOrderViolations + high.latencyOrderViolations,
+    latencyDuplicates: base.latencyDuplicates + high.latencyDuplicates,
+    latencySamples: [...base.latencySamples, ...high.latencySamples.map((x) => `${HIGH_RATE_PER_S}/s ${x}`)],
   };
 }
 

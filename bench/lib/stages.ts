@@ -1,0 +1,178 @@
+/**
+ * Where a steady phase's time went, per event: 202 → drain job added → job active → push sent →
+ * ack received, read after the phase from what classbell and BullMQ already keep (no hook in
+ * src/, nothing read while the phase runs):
+ * - the 202: the bench's clock when the ingest request answered;
+ * - drain job added / active: BullMQ's events stream (`<bullPrefix>:classbell:events`, entries
+ *   `added` and `active` with the job id; the entry id is Redis's clock in ms). Completed drain
+ *   jobs are removed (JOB_DEFAULTS.removeOnComplete), so their hashes (`timestamp`,
+ *   `processedOn`) are gone by the time the phase ends; the stream is not, but it is capped at
+ *   about 10,000 entries (BullMQ's default), so only the phase's last seconds are covered: the
+ *   sample is the events accepted after the stream's first entry;
+ * - push sent and ack received: the event record's attempt (`att`: `at`, the push's start in
+ *   ms, and `durationMs`, until the reply was read); settled: the record's `dAt`;
+ * - push arrived: the receiver's clock.
+ * Clocks: one machine, wall-clock ms; the job and attempt times have 1 ms resolution.
+ */
+import { QUEUE_NAME } from '../../src/queue/jobs.js';
+import type { Classbell, IngestTiming } from './classbell.js';
+import { benchRedis } from './redis-util.js';
+import { percentile } from './stats.js';
+
+/** p50 / p99 / max of one stage, ms. */
+export interface StageFigures {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export interface LatencyStages {
+  /** Events of the phase, and those whose drain job is in the events stream's window (the sample). */
+  events: number;
+  sampled: number;
+  /** Of the sample: pushed by a drain job added for them (their school's drain was idle), share 0..1. */
+  wokenShare: number;
+  /** Woken events: job added − 202 (negative: the ingest adds the job before it answers). */
+  jobAddedFrom202: StageFigures;
+  /** Woken events: job active − job added (BullMQ's pickup). */
+  addedToActive: StageFigures;
+  /** Woken events: push sent − job active (the drain's claim and head read). */
+  activeToPushSent: StageFigures;
+  /** Every event: push sent − 202 (woken or not: the whole wait before the push). */
+  from202ToPushSent: StageFigures;
+  /** Every event: ack received − push sent (the push's round trip as the worker timed it). */
+  pushSentToAck: StageFigures;
+  /** Every event: receiver arrival − push sent (request on the wire, parsed by the receiver). */
+  pushSentToArrival: StageFigures;
+  /** Every event: settle recorded (`dAt`) − ack received (waiting for the settle call). */
+  ackToSettled: StageFigures;
+  /** Every event: ack received − 202 (as the worker saw it; the headline uses the receiver's arrival). */
+  from202ToAck: StageFigures;
+  /** Events whose record or attempt could not be read (0 expected). */
+  unreadable: number;
+}
+
+const figures = (values: number[]): StageFigures => ({ p50Ms: percentile(values, 50), p99Ms: percentile(values, 99), maxMs: percentile(values, 100) });
+
+interface DrainJobTimes {
+  addedMs: number;
+  activeMs: number;
+}
+
+/** Drain jobs by school, from BullMQ's events stream: when each was added and first became active. */
+async function drainJobs(cb: Classbell): Promise<{ bySid: Map<number, DrainJobTimes[]>; fromMs: number }> {
+  const redis = benchRedis();
+  try {
+    const key = `${cb.deps.keys.bullPrefix}:${QUEUE_NAME}:events`;
+    const entries = (await redis.xrange(key, '-', '+')) as [string, string[]][];
+    const jobs = new Map<string, Partial<DrainJobTimes>>();
+    for (const [id, fields] of entries) {
+      const field = (name: string) => {
+        const i = fields.indexOf(name);
+        return i >= 0 && i % 2 === 0 ? fields[i + 1] : undefined;
+      };
+      const event = field('event');
+      const jobId = field('jobId');
+      if (!jobId?.startsWith('d-') || (event !== 'added' && event !== 'active')) continue;
+      const ms = Number(id.slice(0, id.indexOf('-')));
+      const job = jobs.get(jobId) ?? {};
+      if (event === 'added') job.addedMs ??= ms;
+      else job.activeMs ??= ms;
+      jobs.set(jobId, job);
+    }
+    const bySid = new Map<number, DrainJobTimes[]>();
+    for (const [jobId, job] of jobs) {
+      if (job.addedMs === undefined || job.activeMs === undefined) continue;
+      const sid = Number(jobId.split('-')[1]);
+      const list = bySid.get(sid) ?? [];
+      list.push({ addedMs: job.addedMs, activeMs: job.activeMs });
+      bySid.set(sid, list);
+    }
+    for (const list of bySid.values()) list.sort((a, b) => a.activeMs - b.activeMs);
+    const first = entries[0]?.[0];
+    return { bySid, fromMs: first ? Number(first.slice(0, first.indexOf('-'))) : Infinity };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+interface EventTimes {
+  acceptedMs: number;
+  pushSentMs: number;
+  ackMs: number;
+  settledMs: number;
+}
+
+/** The first attempt and record times of each event, read from its record (pipelined). */
+async function eventTimes(cb: Classbell, events: { sid: number; id: string }[]): Promise<(EventTimes | undefined)[]> {
+  const redis = benchRedis();
+  try {
+    const out: (EventTimes | undefined)[] = [];
+    for (let i = 0; i < events.length; i += 1000) {
+      const pipeline = redis.pipeline();
+      for (const e of events.slice(i, i + 1000)) pipeline.hmget(cb.deps.keys.event(e.sid, e.id), 'at', 'att', 'dAt');
+      for (const [error, reply] of (await pipeline.exec()) ?? []) {
+        const [at, att, dAt] = (error ? [] : reply) as (string | null)[];
+        const attempt = att ? (JSON.parse(att) as { at: string; durationMs: number }[])[0] : undefined;
+        if (!at || !attempt || !dAt) {
+          out.push(undefined);
+          continue;
+        }
+        const pushSentMs = Date.parse(attempt.at);
+        out.push({ acceptedMs: Number(at), pushSentMs, ackMs: pushSentMs + attempt.durationMs, settledMs: Number(dAt) });
+      }
+    }
+    return out;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The sid an assigned event id carries (ev_<sid>_…). */
+const sidOf = (id: string) => Number(/^ev_(\d+)_/.exec(id)?.[1] ?? NaN);
+
+/** Margin after the stream's first entry before an event counts as sampled (its job's entries are all there). */
+const WINDOW_MARGIN_MS = 50;
+
+export async function latencyStages(cb: Classbell, timings: IngestTiming[], arrivedAt: Map<string, number>): Promise<LatencyStages> {
+  const events = timings.flatMap((t) => t.ids.map((id) => ({ id, sid: sidOf(id), at202: t.ackMs })));
+  const [times, { bySid, fromMs }] = await Promise.all([eventTimes(cb, events), drainJobs(cb)]);
+  const s = {
+    jobAddedFrom202: [] as number[], addedToActive: [] as number[], activeToPushSent: [] as number[],
+    from202ToPushSent: [] as number[], pushSentToAck: [] as number[], pushSentToArrival: [] as number[], ackToSettled: [] as number[], from202ToAck: [] as number[],
+  };
+  let sampled = 0;
+  let woken = 0;
+  let unreadable = 0;
+  events.forEach((e, i) => {
+    const t = times[i];
+    const arrival = arrivedAt.get(e.id);
+    if (!t || arrival === undefined) {
+      unreadable++;
+      return;
+    }
+    s.from202ToPushSent.push(t.pushSentMs - e.at202);
+    s.pushSentToAck.push(t.ackMs - t.pushSentMs);
+    s.pushSentToArrival.push(arrival - t.pushSentMs);
+    s.ackToSettled.push(t.settledMs - t.ackMs);
+    s.from202ToAck.push(t.ackMs - e.at202);
+    if (t.acceptedMs < fromMs + WINDOW_MARGIN_MS) return;
+    // The drain job that pushed it: the school's last job to become active before the push.
+    const job = (bySid.get(e.sid) ?? []).filter((j) => j.activeMs <= t.pushSentMs).pop();
+    if (!job) return;
+    sampled++;
+    // Added at or after the event's acceptance: the job was added for it (its school's drain was idle).
+    if (job.addedMs < t.acceptedMs) return;
+    woken++;
+    s.jobAddedFrom202.push(job.addedMs - e.at202);
+    s.addedToActive.push(job.activeMs - job.addedMs);
+    s.activeToPushSent.push(t.pushSentMs - job.activeMs);
+  });
+  return {
+    events: events.length, sampled, wokenShare: sampled > 0 ? woken / sampled : NaN,
+    jobAddedFrom202: figures(s.jobAddedFrom202), addedToActive: figures(s.addedToActive), activeToPushSent: figures(s.activeToPushSent),
+    from202ToPushSent: figures(s.from202ToPushSent), pushSentToAck: figures(s.pushSentToAck), pushSentToArrival: figures(s.pushSentToArrival),
+    ackToSettled: figures(s.ackToSettled), from202ToAck: figures(s.from202ToAck),
+    unreadable,
+  };
+}

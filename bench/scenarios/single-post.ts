@@ -1,0 +1,118 @@
+/**
+ * Single-event posts as classroom servers really post: one event per request, at a steady
+ * 1,000 posts/s over the schools round-robin, from the load generator's process, against classbell
+ * started the way users start it (`node scripts/start.mjs`, i.e. `npm start`, at its defaults, its
+ * own KEY_PREFIX), the receivers in their own process. 202 → ack per event, and the CPU share of
+ * classbell's process tree and of Redis while the posts ran.
+ */
+import { Classbell, handsUp } from '../lib/classbell.js';
+import { ClassbellProcess } from '../lib/child-classbell.js';
+import { treeCpuSeconds } from '../lib/cpu.js';
+import type { PacedResult } from '../lib/load-protocol.js';
+import { nowEpochMs } from '../lib/receiver-protocol.js';
+import { benchRedis, redisCpuSeconds } from '../lib/redis-util.js';
+import { percentile } from '../lib/stats.js';
+import { envInt, schoolIds } from '../lib/workload.js';
+import { deliveryTimeoutMs, type ScenarioContext } from './context.js';
+
+export interface SinglePostResult {
+  ratePerS: number;
+  seconds: number;
+  schools: number;
+  events: number;
+  /** Posts/s the client actually offered. */
+  offeredPerS: number;
+  /** 202 → ack (the push's arrival at the receiver), ms. */
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  maxMs: number;
+  /** Request sent → 202, as the client saw it, ms. */
+  answerP50Ms: number;
+  answerP99Ms: number;
+  /** Cores used while the posts ran: classbell's process tree (`npm start`'s process and any it starts), and Redis (the whole server: other users of it count too). */
+  classbellCpuShare: number;
+  redisCpuShare: number;
+  /** The same, per event, µs. */
+  classbellCpuUsPerEvent: number;
+  redisCpuUsPerEvent: number;
+  /** Posts that waited for their school's previous one (should stay near 0 at 10 posts/s per school). */
+  chained: number;
+  clientLagMaxMs: number;
+  failed: number;
+  orderViolations: number;
+  duplicates: number;
+}
+
+/** One request per event, round-robin over the schools, each school's events numbered from `firstSeq`. */
+function singles(sids: number[], count: number, firstSeq: number): { bodies: string[]; keys: number[] } {
+  const bodies: string[] = [];
+  const keys: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const sid = sids[i % sids.length]!;
+    bodies.push(JSON.stringify(handsUp(sid, firstSeq + Math.floor(i / sids.length))));
+    keys.push(sid);
+  }
+  return { bodies, keys };
+}
+
+export async function singlePostScenario(ctx: ScenarioContext): Promise<SinglePostResult> {
+  const ratePerS = envInt('BENCH_SINGLE_RATE', 1000);
+  const seconds = envInt('BENCH_SINGLE_S', 10);
+  // Registration only (app and schools, straight into the store); classbell itself runs in the child.
+  const reg = await Classbell.start('single', { workers: false });
+  const redis = benchRedis();
+  let proc: ClassbellProcess | undefined;
+  try {
+    const sids = schoolIds(ctx.schools);
+    await reg.createApp();
+    await reg.registerSchoolsDirect(sids, (sid) => ctx.receiver.url(sid));
+    proc = await ClassbellProcess.start('all', reg.prefix, {}, { startScript: true, defaults: true });
+    const job = { url: `${proc.origin}/v1/events`, headers: { authorization: reg.appAuthorization, 'content-type': 'application/json' }, ratePerS, connections: 64, expectStatus: 202 };
+    const check = (label: string, r: PacedResult) => {
+      if (r.failed > 0) throw new Error(`single posts (${label}): ${r.failed} failed, e.g. ${r.firstFailure ?? ''}`);
+    };
+    // Warm-up: one second at the rate (JIT, connections, scripts), not measured.
+    await ctx.receiver.reset();
+    const warm = singles(sids, ratePerS, 1);
+    check('warm-up', await ctx.load.paced({ ...job, ...warm }));
+    if (!(await ctx.receiver.waitFor(warm.bodies.length, deliveryTimeoutMs(warm.bodies.length))).reached) throw new Error('single posts: warm-up not delivered in time');
+
+    await ctx.receiver.reset();
+    const count = ratePerS * seconds;
+    const plan = singles(sids, count, Math.ceil(ratePerS / sids.length) + 1);
+    ctx.log(`single posts: ${ratePerS}/s for ${seconds} s against npm start (pid ${proc.pid})`);
+    const cpu0 = { cb: await treeCpuSeconds(proc.pid), redis: await redisCpuSeconds(redis), atMs: nowEpochMs() };
+    const posted = await ctx.load.paced({ ...job, ...plan });
+    const cpu1 = { cb: await treeCpuSeconds(proc.pid), redis: await redisCpuSeconds(redis), atMs: nowEpochMs() };
+    check('measured', posted);
+    const { reached, stats } = await ctx.receiver.waitFor(count, deliveryTimeoutMs(count));
+    if (!reached) throw new Error(`single posts: ${stats.events} of ${count} delivered in time`);
+    const arrivals = await ctx.receiver.arrivals();
+    const arrivedAt = new Map(arrivals.ids.map((id, i) => [id, arrivals.atMs[i]!]));
+    const from202: number[] = [];
+    const answers: number[] = [];
+    posted.ids.forEach((id, i) => {
+      const at = arrivedAt.get(id);
+      if (at === undefined) throw new Error(`single posts: accepted event ${id || '(no id)'} never pushed`);
+      from202.push(Math.max(0, at - posted.answerMs[i]!));
+      answers.push(posted.answerMs[i]! - posted.startMs[i]!);
+    });
+    const wallS = (cpu1.atMs - cpu0.atMs) / 1000;
+    const result: SinglePostResult = {
+      ratePerS, seconds, schools: sids.length, events: count, offeredPerS: posted.offeredPerS,
+      p50Ms: percentile(from202, 50), p99Ms: percentile(from202, 99), p999Ms: percentile(from202, 99.9), maxMs: percentile(from202, 100),
+      answerP50Ms: percentile(answers, 50), answerP99Ms: percentile(answers, 99),
+      classbellCpuShare: (cpu1.cb - cpu0.cb) / wallS, redisCpuShare: (cpu1.redis - cpu0.redis) / wallS,
+      classbellCpuUsPerEvent: ((cpu1.cb - cpu0.cb) * 1e6) / count, redisCpuUsPerEvent: ((cpu1.redis - cpu0.redis) * 1e6) / count,
+      chained: posted.chained, clientLagMaxMs: posted.lagMaxMs, failed: posted.failed,
+      orderViolations: stats.orderViolations, duplicates: stats.duplicates,
+    };
+    ctx.log(`single posts: p50 / p99 ${result.p50Ms.toFixed(2)} / ${result.p99Ms.toFixed(2)} ms; classbell ${(result.classbellCpuShare * 100).toFixed(0)} % of a core, Redis ${(result.redisCpuShare * 100).toFixed(0)} %`);
+    return result;
+  } finally {
+    await proc?.stop();
+    redis.disconnect();
+    await reg.close();
+  }
+}
