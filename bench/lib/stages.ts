@@ -54,7 +54,7 @@ export interface LatencyStages {
 
 const figures = (values: number[]): StageFigures => ({ p50Ms: percentile(values, 50), p99Ms: percentile(values, 99), maxMs: percentile(values, 100) });
 
-interface DrainJobTimes {
+export interface DrainJobTimes {
   addedMs: number;
   activeMs: number;
 }
@@ -96,7 +96,7 @@ async function drainJobs(cb: Classbell): Promise<{ bySid: Map<number, DrainJobTi
   }
 }
 
-interface EventTimes {
+export interface EventTimes {
   acceptedMs: number;
   pushSentMs: number;
   ackMs: number;
@@ -134,9 +134,19 @@ const sidOf = (id: string) => Number(/^ev_(\d+)_/.exec(id)?.[1] ?? NaN);
 /** Margin after the stream's first entry before an event counts as sampled (its job's entries are all there). */
 const WINDOW_MARGIN_MS = 50;
 
-export async function latencyStages(cb: Classbell, timings: IngestTiming[], arrivedAt: Map<string, number>): Promise<LatencyStages> {
-  const events = timings.flatMap((t) => t.ids.map((id) => ({ id, sid: sidOf(id), at202: t.ackMs })));
-  const [times, { bySid, fromMs }] = await Promise.all([eventTimes(cb, events), drainJobs(cb)]);
+/** One event of the phase: its id, school, 202 (epoch ms) and arrival at the receiver (undefined: never seen). */
+export interface PhaseEvent {
+  id: string;
+  sid: number;
+  at202: number;
+  arrivedAt: number | undefined;
+}
+
+/**
+ * The stage figures from what was read: each event's record times (undefined: unreadable), the
+ * drain jobs by school (sorted by activeMs) and the first ms the events stream still covers.
+ */
+export function stagesOf(events: PhaseEvent[], times: (EventTimes | undefined)[], bySid: Map<number, DrainJobTimes[]>, fromMs: number): LatencyStages {
   const s = {
     jobAddedFrom202: [] as number[], addedToActive: [] as number[], activeToPushSent: [] as number[],
     from202ToPushSent: [] as number[], pushSentToAck: [] as number[], pushSentToArrival: [] as number[], ackToSettled: [] as number[], from202ToAck: [] as number[],
@@ -146,14 +156,13 @@ export async function latencyStages(cb: Classbell, timings: IngestTiming[], arri
   let unreadable = 0;
   events.forEach((e, i) => {
     const t = times[i];
-    const arrival = arrivedAt.get(e.id);
-    if (!t || arrival === undefined) {
+    if (!t || e.arrivedAt === undefined) {
       unreadable++;
       return;
     }
     s.from202ToPushSent.push(t.pushSentMs - e.at202);
     s.pushSentToAck.push(t.ackMs - t.pushSentMs);
-    s.pushSentToArrival.push(arrival - t.pushSentMs);
+    s.pushSentToArrival.push(e.arrivedAt - t.pushSentMs);
     s.ackToSettled.push(t.settledMs - t.ackMs);
     s.from202ToAck.push(t.ackMs - e.at202);
     if (t.acceptedMs < fromMs + WINDOW_MARGIN_MS) return;
@@ -175,4 +184,11 @@ export async function latencyStages(cb: Classbell, timings: IngestTiming[], arri
     ackToSettled: figures(s.ackToSettled), from202ToAck: figures(s.from202ToAck),
     unreadable,
   };
+}
+
+/** Reads the records and BullMQ's events stream after a phase and returns its stages. */
+export async function latencyStages(cb: Classbell, timings: IngestTiming[], arrivedAt: Map<string, number>): Promise<LatencyStages> {
+  const events = timings.flatMap((t) => t.ids.map((id) => ({ id, sid: sidOf(id), at202: t.ackMs, arrivedAt: arrivedAt.get(id) })));
+  const [times, { bySid, fromMs }] = await Promise.all([eventTimes(cb, events), drainJobs(cb)]);
+  return stagesOf(events, times, bySid, fromMs);
 }

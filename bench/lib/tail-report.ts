@@ -111,6 +111,7 @@ export function tailReport(runs: TailRun[]): TailReport {
       tail: rounded({
         offeredPerS: relay.latencyOfferedPerS, p50Ms: relay.p50Ms, p99Ms: relay.p99Ms, p999Ms: relay.p999Ms, maxMs: relay.maxMs,
         highRateOfferedPerS: relay.highRateOfferedPerS, p50At5000Ms: relay.p50At5000Ms, p99At5000Ms: relay.p99At5000Ms, maxAt5000Ms: relay.maxAt5000Ms,
+        steadyCpuUsPerEvent: relay.steadyCpu,
       }),
     } : {}),
     ...(ceiling ? { ceiling: rounded({ ...ceiling, ...(relay ? { relayDeliveredPerS: relay.deliveredPerS, ceilingRatio } : {}) }) } : {}),
@@ -159,6 +160,8 @@ export function printTail(r: TailReport, table: Table): void {
       ['Redis commands / event', n(relay.floodCpu.redisCallsPerEvent, 2), n(baseline.floodCpu.redisCallsPerEvent, 2), ''],
       ['Redis network bytes in / out per event', `${n(relay.floodCpu.redisNetInBytes)} / ${n(relay.floodCpu.redisNetOutBytes)}`, `${n(baseline.floodCpu.redisNetInBytes)} / ${n(baseline.floodCpu.redisNetOutBytes)}`, ''],
     ]));
+    const s = relay.steadyCpu;
+    console.log(`steady 1,000/s phase, per event: bench process (classbell + its driver) ${n(s.benchUs, 1)} µs, Redis ${n(s.redisUs, 1)} µs, ${n(s.redisCallsPerEvent, 2)} Redis commands, Redis network ${n(s.redisNetInBytes)} / ${n(s.redisNetOutBytes)} B in / out`);
   }
   if (ceiling) {
     console.log(`raw-HTTP ceiling (PushClient, one push in flight per school, no queue or Redis): ${n(ceiling.deliveredPerS)} delivered/s, bench process ${n(ceiling.floodCpu.benchUs, 1)} µs/event` +
@@ -179,8 +182,11 @@ export function printTail(r: TailReport, table: Table): void {
   if (split) {
     console.log(`\nsplit processes, flood of ${n(split.events)} events (npm start vs start:api + ${split.split.processes - 1} × start:worker):`);
     console.log(table([
-      ['', 'processes', 'delivered / s', 'classbell µs/event', 'Redis µs/event', 'total', 'Redis cmds/event'],
-      ...(['one', 'split'] as const).map((k) => [k, split[k].processes, n(split[k].deliveredPerS), n(split[k].classbellUs, 1), n(split[k].redisUs, 1), n(split[k].totalUs, 1), n(split[k].redisCallsPerEvent, 2)]),
+      ['', 'processes', 'delivered / s', 'classbell µs/event (API / workers)', 'Redis µs/event', 'total', 'Redis cmds/event', 'B kept/event', 'B/school'],
+      ...(['one', 'split'] as const).map((k) => {
+        const a = split[k];
+        return [k, a.processes, n(a.deliveredPerS), `${n(a.classbellUs, 1)} (${n(a.apiProcessUs, 1)} / ${n(a.workerProcessesUs, 1)})`, n(a.redisUs, 1), n(a.totalUs, 1), n(a.redisCallsPerEvent, 2), n(a.retainedBytesPerEvent), n(a.bytesPerSchool)];
+      }),
     ]));
   }
   if (r.targets.length > 0) {

@@ -41,6 +41,12 @@ export interface RelayResult {
   maxAt5000Ms: number;
   /** Where the 1,000/s phase's time went, per stage (bench/lib/stages.ts). */
   latencyStages: LatencyStages;
+  /**
+   * CPU per event of the 1,000/s phase (most events wake an idle drain: the costlier regime of a
+   * school with few events): the bench process (classbell and the phase's driver, which posts
+   * from it), Redis, receivers.
+   */
+  steadyCpu: CpuPerEvent;
   p50FromRequestMs: number;
   p99FromRequestMs: number;
   maxMs: number;
@@ -111,7 +117,7 @@ export async function flood(ctx: ScenarioContext, cb: Classbell, sids: number[])
   };
 }
 
-type SteadyFields = 'p50Ms' | 'p99Ms' | 'p999Ms' | 'p50FromRequestMs' | 'p99FromRequestMs' | 'maxMs' | 'latencyEvents' | 'latencyOfferedPerS'
+type SteadyFields = 'steadyCpu' | 'p50Ms' | 'p99Ms' | 'p999Ms' | 'p50FromRequestMs' | 'p99FromRequestMs' | 'maxMs' | 'latencyEvents' | 'latencyOfferedPerS'
   | 'latencyDriverLagMaxMs' | 'latencyLoopDelayP99Ms' | 'latencyLoopDelayMaxMs' | 'latencyChainedRequests' | 'latencyOrderViolations' | 'latencyDuplicates';
 type SteadyResult = Pick<RelayResult, SteadyFields> & {
   latencySamples: string[];
@@ -134,6 +140,8 @@ async function steady(ctx: ScenarioContext, cb: Classbell, sids: number[], rateP
   let cursor = 0;
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
+  const meterRedis = benchRedis();
+  const cpu = await CpuMeter.start(meterRedis, ctx.receiver.pid);
   const startMs = performance.now();
   for (let tick = 0; tick < ticks; tick++) {
     // Drift-free schedule: tick i is due at start + i·TICK_MS whatever the previous ticks took.
@@ -163,6 +171,8 @@ async function steady(ctx: ScenarioContext, cb: Classbell, sids: number[], rateP
   const timings = await Promise.all(requests);
   const total = ticks * eventsPerTick;
   const { reached, stats } = await ctx.receiver.waitFor(total, deliveryTimeoutMs(total));
+  const steadyCpu = await cpu.perEvent(total);
+  meterRedis.disconnect();
   loop.disable();
   if (!reached) throw new Error(`latency phase (${ratePerS}/s): classbell delivered ${stats.events} of ${total} events in time`);
   const arrivals = await ctx.receiver.arrivals();
@@ -183,6 +193,7 @@ async function steady(ctx: ScenarioContext, cb: Classbell, sids: number[], rateP
     }
   }
   return {
+    steadyCpu,
     p50Ms: percentile(from202, 50),
     p99Ms: percentile(from202, 99),
     p999Ms: percentile(from202, 99.9),

@@ -7,9 +7,9 @@
 import { Classbell } from '../lib/classbell.js';
 import { ClassbellProcess, type Role } from '../lib/child-classbell.js';
 import { treeCpuSeconds } from '../lib/cpu.js';
-import { benchRedis, commandStats, redisCpuSeconds } from '../lib/redis-util.js';
+import { benchRedis, commandStats, prefixBytes, redisCpuSeconds } from '../lib/redis-util.js';
 import { ratePerS } from '../lib/stats.js';
-import { envInt, floodPlan, schoolIds, warmupEvents } from '../lib/workload.js';
+import { envInt, floodPlan, schoolIds, sleep, warmupEvents } from '../lib/workload.js';
 import { deliveryTimeoutMs, type ScenarioContext } from './context.js';
 
 export const SPLIT_WORKERS = 2;
@@ -19,11 +19,22 @@ export interface SplitArm {
   deliveredPerS: number;
   /** CPU µs per delivered event: classbell's processes, Redis, and both. */
   classbellUs: number;
+  /** Of classbellUs: the process serving the API (all of it in one process) and the worker-only processes. */
+  apiProcessUs: number;
+  workerProcessesUs: number;
   redisUs: number;
   totalUs: number;
   redisCallsPerEvent: number;
   orderViolations: number;
   duplicates: number;
+  /**
+   * Σ MEMORY USAGE of the arm's keys: per registered school before any event, and per delivered
+   * event (warm-up included) once the flood is delivered — what the delivery log keeps (event
+   * records with their attempt, log entries, class lists) until DELIVERY_RETENTION_S.
+   */
+  bytesPerSchool: number;
+  retainedBytesPerEvent: number;
+  retainedBytesByKind: Record<string, number>;
 }
 
 export interface SplitResult {
@@ -44,6 +55,7 @@ async function arm(ctx: ScenarioContext, roles: Role[], events: number): Promise
     const sids = schoolIds(ctx.schools);
     await reg.createApp();
     await reg.registerSchoolsDirect(sids, (sid) => ctx.receiver.url(sid));
+    const registered = await prefixBytes(redis, reg.prefix);
     for (const role of roles) procs.push(await ClassbellProcess.start(role, reg.prefix, {}, { startScript: true }));
     const api = procs.find((p) => p.role !== 'worker')!;
     const url = `${api.origin}/v1/events`;
@@ -55,7 +67,7 @@ async function arm(ctx: ScenarioContext, roles: Role[], events: number): Promise
     if (!(await ctx.receiver.waitFor(warmup, deliveryTimeoutMs(warmup))).reached) throw new Error('split: warm-up not delivered in time');
     await ctx.receiver.reset();
     const cpu = async () => ({
-      cb: (await Promise.all(procs.map((p) => treeCpuSeconds(p.pid)))).reduce((a, b) => a + b, 0),
+      perProcess: await Promise.all(procs.map((p) => treeCpuSeconds(p.pid))),
       redis: await redisCpuSeconds(redis),
       calls: callsOf(await commandStats(redis)),
     });
@@ -65,15 +77,28 @@ async function arm(ctx: ScenarioContext, roles: Role[], events: number): Promise
     const after = await cpu();
     if (!reached || stats.lastAtMs === null) throw new Error(`split: ${stats.events} of ${events} delivered in time`);
     const us = (a: number, b: number) => ((b - a) * 1e6) / events;
+    const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+    const ofRole = (cpus: number[], worker: boolean) => sum(cpus.filter((_, i) => (procs[i]!.role === 'worker') === worker));
+    const cb = { before: sum(before.perProcess), after: sum(after.perProcess) };
+    // The flood's records settle within a few ms of the last acknowledgement.
+    await sleep(200);
+    const retained = await prefixBytes(redis, reg.prefix);
+    const delivered = warmup + events;
     const result: SplitArm = {
       processes: procs.length,
       deliveredPerS: ratePerS(events, firstStartMs, stats.lastAtMs),
-      classbellUs: us(before.cb, after.cb),
+      classbellUs: us(cb.before, cb.after),
+      apiProcessUs: us(ofRole(before.perProcess, false), ofRole(after.perProcess, false)),
+      workerProcessesUs: us(ofRole(before.perProcess, true), ofRole(after.perProcess, true)),
       redisUs: us(before.redis, after.redis),
-      totalUs: us(before.cb + before.redis, after.cb + after.redis),
+      totalUs: us(cb.before + before.redis, cb.after + after.redis),
       redisCallsPerEvent: (after.calls - before.calls) / events,
       orderViolations: stats.orderViolations,
       duplicates: stats.duplicates,
+      bytesPerSchool: registered.total / sids.length,
+      retainedBytesPerEvent: (retained.total - registered.total) / delivered,
+      retainedBytesByKind: Object.fromEntries(Object.entries(retained.byKind).map(([kind, bytes]) =>
+        [kind, Math.round(((bytes - (registered.byKind[kind] ?? 0)) / delivered) * 10) / 10])),
     };
     ctx.log(`split: ${roles.join(' + ')}: ${Math.round(result.deliveredPerS)}/s, ${result.classbellUs.toFixed(1)} + ${result.redisUs.toFixed(1)} µs per event (classbell + Redis)`);
     return result;
