@@ -18,6 +18,12 @@ const RATES = [1_000, 10_000, 100_000];
 /** HTTP overheads not measured by the bench (request line and headers, the answers), bytes: derived, see docs/capacity.md. */
 const INGEST_HTTP_OVERHEAD_BYTES = 400;
 const PUSH_HTTP_OVERHEAD_BYTES = 400;
+/**
+ * Events/s one school can take with one push in flight, at a 20 ms endpoint round trip plus
+ * classbell's own ~5 ms between an acknowledgement and the next push (settle, next head; the
+ * bench's stages): derived, see docs/capacity.md.
+ */
+const PER_SCHOOL_CAP_PER_S = 40;
 
 type Json = Record<string, unknown>;
 
@@ -93,7 +99,8 @@ function sizing(c: Costs, schools: number, ratePerS: number): Row {
     apiProcesses: processes(c.apiUs), workerProcesses: processes(c.workerUs),
     mastersForCpu, logBytes, mastersForMemory,
     networkMBps: (ratePerS * perEventNet) / 1e6,
-    limit: mastersForMemory > mastersForCpu ? 'Redis memory (7-day log)' : 'Redis CPU',
+    // One push in flight per school: a school takes at most 1 / (its endpoint's round trip + classbell's own cycle).
+    limit: ratePerS / schools > PER_SCHOOL_CAP_PER_S ? `per-school order (> ${PER_SCHOOL_CAP_PER_S}/s per school)` : mastersForMemory > mastersForCpu ? 'Redis memory (7-day log)' : 'Redis CPU',
   };
 }
 
@@ -112,12 +119,12 @@ async function main(): Promise<void> {
   console.log(`| Redis bytes queued / kept after delivery | ${fmt(c.queuedBytesPerEvent)} / ${fmt(c.retainedBytesPerEvent)} B |`);
   console.log(`| Redis bytes per registered school | ${fmt(c.bytesPerSchool)} B |`);
   console.log(`| network: Redis in + out (steady 1,000/s); push body; ingest body | ${fmt(c.redisNetBytesPerEvent)}; ${fmt(c.wireBytesPerEvent)}; ${fmt(c.ingestBodyBytesPerEvent)} B |`);
-  console.log('\n| schools | events/s | API processes | worker processes | Redis masters for CPU | 7-day log in Redis | masters for memory | network MB/s | limits first |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('\n| schools | events/s | per school /s | API processes | worker processes | Redis masters for CPU | 7-day log in Redis | masters for memory | network MB/s | limits first |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const schools of SCHOOLS) {
     for (const rate of RATES) {
       const row = sizing(c, schools, rate);
-      console.log(`| ${fmt(schools)} | ${fmt(rate)} | ${row.apiProcesses} | ${row.workerProcesses} | ${row.mastersForCpu} | ${fmt(row.logBytes / 2 ** 30)} GiB | ${row.mastersForMemory} | ${fmt(row.networkMBps, 1)} | ${row.limit} |`);
+      console.log(`| ${fmt(schools)} | ${fmt(rate)} | ${fmt(rate / schools, 2)} | ${row.apiProcesses} | ${row.workerProcesses} | ${row.mastersForCpu} | ${fmt(row.logBytes / 2 ** 30)} GiB | ${row.mastersForMemory} | ${fmt(row.networkMBps, 1)} | ${row.limit} |`);
     }
   }
 }
