@@ -113,13 +113,14 @@ async function eventTimes(cb: Classbell, events: { sid: number; id: string }[]):
       for (const e of events.slice(i, i + 1000)) pipeline.hmget(cb.deps.keys.event(e.sid, e.id), 'at', 'att', 'dAt');
       for (const [error, reply] of (await pipeline.exec()) ?? []) {
         const [at, att, dAt] = (error ? [] : reply) as (string | null)[];
-        const attempt = att ? (JSON.parse(att) as { at: string; durationMs: number }[])[0] : undefined;
-        if (!at || !attempt || !dAt) {
+        if (!at) {
           out.push(undefined);
           continue;
         }
-        const pushSentMs = Date.parse(attempt.at);
-        out.push({ acceptedMs: Number(at), pushSentMs, ackMs: pushSentMs + attempt.durationMs, settledMs: Number(dAt) });
+        // A record without its attempt or settle time (not kept by some delivery path): NaN, left out of those stages.
+        const attempt = att ? (JSON.parse(att) as { at: string; durationMs: number }[])[0] : undefined;
+        const pushSentMs = attempt ? Date.parse(attempt.at) : NaN;
+        out.push({ acceptedMs: Number(at), pushSentMs, ackMs: pushSentMs + (attempt?.durationMs ?? NaN), settledMs: dAt ? Number(dAt) : NaN });
       }
     }
     return out;
@@ -154,28 +155,33 @@ export function stagesOf(events: PhaseEvent[], times: (EventTimes | undefined)[]
   let sampled = 0;
   let woken = 0;
   let unreadable = 0;
+  const add = (list: number[], value: number) => {
+    if (Number.isFinite(value)) list.push(value);
+  };
   events.forEach((e, i) => {
     const t = times[i];
     if (!t || e.arrivedAt === undefined) {
       unreadable++;
       return;
     }
-    s.from202ToPushSent.push(t.pushSentMs - e.at202);
-    s.pushSentToAck.push(t.ackMs - t.pushSentMs);
-    s.pushSentToArrival.push(e.arrivedAt - t.pushSentMs);
-    s.ackToSettled.push(t.settledMs - t.ackMs);
-    s.from202ToAck.push(t.ackMs - e.at202);
+    add(s.from202ToPushSent, t.pushSentMs - e.at202);
+    add(s.pushSentToAck, t.ackMs - t.pushSentMs);
+    add(s.pushSentToArrival, e.arrivedAt - t.pushSentMs);
+    add(s.ackToSettled, t.settledMs - t.ackMs);
+    add(s.from202ToAck, t.ackMs - e.at202);
     if (t.acceptedMs < fromMs + WINDOW_MARGIN_MS) return;
-    // The drain job that pushed it: the school's last job to become active before the push.
-    const job = (bySid.get(e.sid) ?? []).filter((j) => j.activeMs <= t.pushSentMs).pop();
+    // The drain job that pushed it: the school's last job to become active before the push (or,
+    // without a recorded push time, before the push arrived).
+    const pushedMs = Number.isFinite(t.pushSentMs) ? t.pushSentMs : e.arrivedAt;
+    const job = (bySid.get(e.sid) ?? []).filter((j) => j.activeMs <= pushedMs).pop();
     if (!job) return;
     sampled++;
     // Added at or after the event's acceptance: the job was added for it (its school's drain was idle).
     if (job.addedMs < t.acceptedMs) return;
     woken++;
-    s.jobAddedFrom202.push(job.addedMs - e.at202);
-    s.addedToActive.push(job.activeMs - job.addedMs);
-    s.activeToPushSent.push(t.pushSentMs - job.activeMs);
+    add(s.jobAddedFrom202, job.addedMs - e.at202);
+    add(s.addedToActive, job.activeMs - job.addedMs);
+    add(s.activeToPushSent, t.pushSentMs - job.activeMs);
   });
   return {
     events: events.length, sampled, wokenShare: sampled > 0 ? woken / sampled : NaN,

@@ -88,7 +88,8 @@ export async function singlePostScenario(ctx: ScenarioContext): Promise<SinglePo
     await reg.registerSchoolsDirect(sids, (sid) => ctx.receiver.url(sid));
     for (const role of roles) procs.push(await ClassbellProcess.start(role, reg.prefix, {}, { startScript: true, defaults: true }));
     const api = procs.find((p) => p.role !== 'worker')!;
-    const job = { url: `${api.origin}/v1/events`, headers: { authorization: reg.appAuthorization, 'content-type': 'application/json' }, ratePerS, connections: 64, expectStatus: 202 };
+    // A connection per school, as each school's classroom server has its own.
+    const job = { url: `${api.origin}/v1/events`, headers: { authorization: reg.appAuthorization, 'content-type': 'application/json' }, ratePerS, connections: sids.length, expectStatus: 202 };
     const check = (label: string, r: PacedResult) => {
       if (r.failed > 0) throw new Error(`single posts (${label}): ${r.failed} failed, e.g. ${r.firstFailure ?? ''}`);
     };
