@@ -1,14 +1,15 @@
 /**
  * Where a steady phase's time went, per event: 202 → drain job added → job active → push sent →
- * ack received, read after the phase from what classbell and BullMQ already keep (no hook in
- * src/, nothing read while the phase runs):
+ * ack received, from what classbell and BullMQ already keep (no hook in src/; only BullMQ's
+ * events stream is read while the phase runs, the rest after it):
  * - the 202: the bench's clock when the ingest request answered;
  * - drain job added / active: BullMQ's events stream (`<bullPrefix>:classbell:events`, entries
  *   `added` and `active` with the job id; the entry id is Redis's clock in ms). Completed drain
  *   jobs are removed (JOB_DEFAULTS.removeOnComplete), so their hashes (`timestamp`,
- *   `processedOn`) are gone by the time the phase ends; the stream is not, but it is capped at
- *   about 10,000 entries (BullMQ's default), so only the phase's last seconds are covered: the
- *   sample is the events accepted after the stream's first entry;
+ *   `processedOn`) are gone by the time the phase ends; the stream is capped at about 10,000
+ *   entries (BullMQ's default), so an EventsRecorder copies it while the phase runs (one XRANGE of
+ *   the new entries every 200 ms); without one, only the last entries are left: the sample is the
+ *   events accepted after the first entry read;
  * - push sent and ack received: the event record's attempt (`att`: `at`, the push's start in
  *   ms, and `durationMs`, until the reply was read); settled: the record's `dAt`;
  * - push arrived: the receiver's clock.
@@ -59,38 +60,90 @@ export interface DrainJobTimes {
   activeMs: number;
 }
 
-/** Drain jobs by school, from BullMQ's events stream: when each was added and first became active. */
-async function drainJobs(cb: Classbell): Promise<{ bySid: Map<number, DrainJobTimes[]>; fromMs: number }> {
+type StreamEntry = [string, string[]];
+
+const eventsKey = (cb: Classbell) => `${cb.deps.keys.bullPrefix}:${QUEUE_NAME}:events`;
+
+/**
+ * Copies BullMQ's events stream while a phase runs (XRANGE from the last entry read, every 200 ms),
+ * so the job stages cover the whole phase and not only the last entries the capped stream keeps.
+ * Costs Redis one read of the new entries per poll.
+ */
+export class EventsRecorder {
+  private readonly entries: StreamEntry[] = [];
+  private last = '';
+  private timer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> = Promise.resolve();
+  private readonly redis = benchRedis();
+
+  private constructor(private readonly key: string) {}
+
+  static async start(cb: Classbell): Promise<EventsRecorder> {
+    const recorder = new EventsRecorder(eventsKey(cb));
+    // From the newest entry now: the phase's entries are what comes after it.
+    const newest = (await recorder.redis.xrevrange(recorder.key, '+', '-', 'COUNT', 1)) as StreamEntry[];
+    recorder.last = newest[0]?.[0] ?? '0-0';
+    recorder.timer = setInterval(() => {
+      recorder.polling = recorder.polling.then(() => recorder.poll());
+    }, 200);
+    return recorder;
+  }
+
+  private async poll(): Promise<void> {
+    for (;;) {
+      const batch = (await this.redis.xrange(this.key, `(${this.last}`, '+', 'COUNT', 5000)) as StreamEntry[];
+      if (batch.length === 0) return;
+      this.entries.push(...batch);
+      this.last = batch[batch.length - 1]![0];
+      if (batch.length < 5000) return;
+    }
+  }
+
+  /** Stops polling after one last read; the entries of the phase. */
+  async stop(): Promise<StreamEntry[]> {
+    clearInterval(this.timer);
+    await this.polling;
+    await this.poll();
+    this.redis.disconnect();
+    return this.entries;
+  }
+}
+
+/** Drain jobs by school, from BullMQ's events stream entries: when each was added and first became active. */
+function drainJobsOf(entries: StreamEntry[]): { bySid: Map<number, DrainJobTimes[]>; fromMs: number } {
+  const jobs = new Map<string, Partial<DrainJobTimes>>();
+  for (const [id, fields] of entries) {
+    const field = (name: string) => {
+      const i = fields.indexOf(name);
+      return i >= 0 && i % 2 === 0 ? fields[i + 1] : undefined;
+    };
+    const event = field('event');
+    const jobId = field('jobId');
+    if (!jobId?.startsWith('d-') || (event !== 'added' && event !== 'active')) continue;
+    const ms = Number(id.slice(0, id.indexOf('-')));
+    const job = jobs.get(jobId) ?? {};
+    if (event === 'added') job.addedMs ??= ms;
+    else job.activeMs ??= ms;
+    jobs.set(jobId, job);
+  }
+  const bySid = new Map<number, DrainJobTimes[]>();
+  for (const [jobId, job] of jobs) {
+    if (job.addedMs === undefined || job.activeMs === undefined) continue;
+    const sid = Number(jobId.split('-')[1]);
+    const list = bySid.get(sid) ?? [];
+    list.push({ addedMs: job.addedMs, activeMs: job.activeMs });
+    bySid.set(sid, list);
+  }
+  for (const list of bySid.values()) list.sort((a, b) => a.activeMs - b.activeMs);
+  const first = entries[0]?.[0];
+  return { bySid, fromMs: first ? Number(first.slice(0, first.indexOf('-'))) : Infinity };
+}
+
+/** The events stream as the capped stream still holds it (its last ~10,000 entries). */
+async function streamNow(cb: Classbell): Promise<StreamEntry[]> {
   const redis = benchRedis();
   try {
-    const key = `${cb.deps.keys.bullPrefix}:${QUEUE_NAME}:events`;
-    const entries = (await redis.xrange(key, '-', '+')) as [string, string[]][];
-    const jobs = new Map<string, Partial<DrainJobTimes>>();
-    for (const [id, fields] of entries) {
-      const field = (name: string) => {
-        const i = fields.indexOf(name);
-        return i >= 0 && i % 2 === 0 ? fields[i + 1] : undefined;
-      };
-      const event = field('event');
-      const jobId = field('jobId');
-      if (!jobId?.startsWith('d-') || (event !== 'added' && event !== 'active')) continue;
-      const ms = Number(id.slice(0, id.indexOf('-')));
-      const job = jobs.get(jobId) ?? {};
-      if (event === 'added') job.addedMs ??= ms;
-      else job.activeMs ??= ms;
-      jobs.set(jobId, job);
-    }
-    const bySid = new Map<number, DrainJobTimes[]>();
-    for (const [jobId, job] of jobs) {
-      if (job.addedMs === undefined || job.activeMs === undefined) continue;
-      const sid = Number(jobId.split('-')[1]);
-      const list = bySid.get(sid) ?? [];
-      list.push({ addedMs: job.addedMs, activeMs: job.activeMs });
-      bySid.set(sid, list);
-    }
-    for (const list of bySid.values()) list.sort((a, b) => a.activeMs - b.activeMs);
-    const first = entries[0]?.[0];
-    return { bySid, fromMs: first ? Number(first.slice(0, first.indexOf('-'))) : Infinity };
+    return (await redis.xrange(eventsKey(cb), '-', '+')) as StreamEntry[];
   } finally {
     redis.disconnect();
   }
@@ -192,9 +245,13 @@ export function stagesOf(events: PhaseEvent[], times: (EventTimes | undefined)[]
   };
 }
 
-/** Reads the records and BullMQ's events stream after a phase and returns its stages. */
-export async function latencyStages(cb: Classbell, timings: IngestTiming[], arrivedAt: Map<string, number>): Promise<LatencyStages> {
+/**
+ * Reads the records after a phase and returns its stages; the drain jobs from the entries an
+ * EventsRecorder copied during the phase, else from what the capped stream still holds.
+ */
+export async function latencyStages(cb: Classbell, timings: IngestTiming[], arrivedAt: Map<string, number>, recorded?: StreamEntry[]): Promise<LatencyStages> {
   const events = timings.flatMap((t) => t.ids.map((id) => ({ id, sid: sidOf(id), at202: t.ackMs, arrivedAt: arrivedAt.get(id) })));
-  const [times, { bySid, fromMs }] = await Promise.all([eventTimes(cb, events), drainJobs(cb)]);
+  const [times, entries] = await Promise.all([eventTimes(cb, events), recorded ?? streamNow(cb)]);
+  const { bySid, fromMs } = drainJobsOf(entries);
   return stagesOf(events, times, bySid, fromMs);
 }

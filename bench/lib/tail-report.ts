@@ -126,8 +126,8 @@ type Table = (rows: (string | number)[][]) => string;
 const n = (v: number, d = 0) => (Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : '—');
 const stageRow = (label: string, f: StageFigures) => [label, n(f.p50Ms, 2), n(f.p99Ms, 2), n(f.maxMs, 2)];
 
-function printStages(s: LatencyStages, table: Table): void {
-  console.log(`\nlatency stages at 1,000/s (${n(s.events)} events; ${n(s.sampled)} in BullMQ's events-stream window, ${n(s.wokenShare * 100, 1)} % of them woke their school's drain; ${n(s.unreadable)} unreadable):`);
+function printStages(title: string, s: LatencyStages, table: Table): void {
+  console.log(`\n${title} (${n(s.events)} events; ${n(s.sampled)} in BullMQ's events-stream window, ${n(s.wokenShare * 100, 1)} % of them woke their school's drain; ${n(s.unreadable)} unreadable):`);
   console.log(table([
     ['stage', 'p50 ms', 'p99 ms', 'max ms'],
     stageRow('202 → drain job added (woken; < 0: added before the 202)', s.jobAddedFrom202),
@@ -150,7 +150,7 @@ export function printTail(r: TailReport, table: Table): void {
       ['1,000 events/s', n(relay.latencyOfferedPerS), n(relay.p50Ms, 2), n(relay.p99Ms, 2), n(relay.p999Ms, 2), n(relay.maxMs, 2)],
       ['5,000 events/s', n(relay.highRateOfferedPerS), n(relay.p50At5000Ms, 2), n(relay.p99At5000Ms, 2), '', n(relay.maxAt5000Ms, 2)],
     ]));
-    printStages(relay.latencyStages, table);
+    printStages('latency stages at 1,000/s', relay.latencyStages, table);
   }
   if (relay && baseline) {
     console.log('\nCPU per delivered event in the flood (process + Redis), µs:');
@@ -178,6 +178,7 @@ export function printTail(r: TailReport, table: Table): void {
       [`CPU µs per event: classbell (${single.processes} process(es): API / workers) / Redis`, `${n(single.classbellCpuUsPerEvent, 1)} (${n(single.apiProcessCpuUsPerEvent, 1)} / ${n(single.workerProcessesCpuUsPerEvent, 1)}) / ${n(single.redisCpuUsPerEvent, 1)}`],
       ['chained posts / client lag max ms', `${n(single.chained)} / ${n(single.clientLagMaxMs, 1)}`],
     ]));
+    printStages('single-event posts: latency stages', single.stages, table);
   }
   if (split) {
     console.log(`\nsplit processes, flood of ${n(split.events)} events (npm start vs start:api + ${split.split.processes - 1} × start:worker):`);

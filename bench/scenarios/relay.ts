@@ -12,7 +12,7 @@ import { combine, percentile, ratePerS } from '../lib/stats.js';
 import { floodPlan, schoolIds, sleep, warmupEvents } from '../lib/workload.js';
 import { deliveryTimeoutMs, type ScenarioContext } from './context.js';
 import { floodTimeline, type FloodTimeline } from './timeline.js';
-import { latencyStages, type LatencyStages } from '../lib/stages.js';
+import { EventsRecorder, latencyStages, type LatencyStages } from '../lib/stages.js';
 
 export const LATENCY_RATE_PER_S = 1000;
 export const LATENCY_DURATION_S = 10;
@@ -124,12 +124,15 @@ type SteadyResult = Pick<RelayResult, SteadyFields> & {
   /** Per event: its 202 (epoch ms) and its push's arrival at the receiver, for the stage breakdown. */
   timings: IngestTiming[];
   arrivedAt: Map<string, number>;
+  /** BullMQ's events stream during the phase, when recorded (for the stages). */
+  streamEntries?: Awaited<ReturnType<EventsRecorder['stop']>>;
 };
 type LatencyResult = Omit<RelayResult, keyof FloodResult> & { latencySamples: string[] };
 
 /** A steady `ratePerS` for `seconds`, over the schools round-robin: 202 → ack per event. */
-async function steady(ctx: ScenarioContext, cb: Classbell, sids: number[], ratePerS: number, seconds: number): Promise<SteadyResult> {
+async function steady(ctx: ScenarioContext, cb: Classbell, sids: number[], ratePerS: number, seconds: number, recordStream = false): Promise<SteadyResult> {
   await ctx.receiver.reset();
+  const recorder = recordStream ? await EventsRecorder.start(cb) : undefined;
   const eventsPerTick = Math.max(1, Math.round((ratePerS * TICK_MS) / 1000));
   const ticks = seconds * (1000 / TICK_MS);
   const seq = new Map<number, number>();
@@ -173,6 +176,7 @@ async function steady(ctx: ScenarioContext, cb: Classbell, sids: number[], rateP
   const { reached, stats } = await ctx.receiver.waitFor(total, deliveryTimeoutMs(total));
   const steadyCpu = await cpu.perEvent(total);
   meterRedis.disconnect();
+  const streamEntries = await recorder?.stop();
   loop.disable();
   if (!reached) throw new Error(`latency phase (${ratePerS}/s): classbell delivered ${stats.events} of ${total} events in time`);
   const arrivals = await ctx.receiver.arrivals();
@@ -211,13 +215,14 @@ async function steady(ctx: ScenarioContext, cb: Classbell, sids: number[], rateP
     latencySamples: stats.samples.map((x) => `latency ${x}`),
     timings,
     arrivedAt,
+    ...(streamEntries ? { streamEntries } : {}),
   };
 }
 
 /** The 1,000/s phase (headline latency and its stages), then the 5,000/s phase. */
 async function latency(ctx: ScenarioContext, cb: Classbell, sids: number[]): Promise<LatencyResult> {
-  const { timings, arrivedAt, ...base } = await steady(ctx, cb, sids, LATENCY_RATE_PER_S, LATENCY_DURATION_S);
-  const stages = await latencyStages(cb, timings, arrivedAt);
+  const { timings, arrivedAt, streamEntries, ...base } = await steady(ctx, cb, sids, LATENCY_RATE_PER_S, LATENCY_DURATION_S, true);
+  const stages = await latencyStages(cb, timings, arrivedAt, streamEntries);
   ctx.log(`classbell: ${HIGH_RATE_PER_S}/s for ${HIGH_RATE_DURATION_S} s`);
   const high = await steady(ctx, cb, sids, HIGH_RATE_PER_S, HIGH_RATE_DURATION_S);
   return {

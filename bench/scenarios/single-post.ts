@@ -12,6 +12,7 @@ import { treeCpuSeconds } from '../lib/cpu.js';
 import type { PacedResult } from '../lib/load-protocol.js';
 import { nowEpochMs } from '../lib/receiver-protocol.js';
 import { benchRedis, redisCpuSeconds } from '../lib/redis-util.js';
+import { EventsRecorder, latencyStages, type LatencyStages } from '../lib/stages.js';
 import { percentile } from '../lib/stats.js';
 import { envInt, schoolIds, sleep } from '../lib/workload.js';
 import { deliveryTimeoutMs, type ScenarioContext } from './context.js';
@@ -41,6 +42,8 @@ export interface SinglePostResult {
   redisCpuUsPerEvent: number;
   /** classbell's processes: 1 (`npm start`), or 3 with BENCH_SINGLE_SPLIT=1 (start:api + 2 × start:worker). */
   processes: number;
+  /** Where the time went, per stage (bench/lib/stages.ts), read after the posts. */
+  stages: LatencyStages;
   /** Posts that waited for their school's previous one (should stay near 0 at 10 posts/s per school). */
   chained: number;
   clientLagMaxMs: number;
@@ -108,6 +111,7 @@ export async function singlePostScenario(ctx: ScenarioContext): Promise<SinglePo
       const ofRole = (worker: boolean) => perProcess.filter((_, i) => (procs[i]!.role === 'worker') === worker).reduce((a, b) => a + b, 0);
       return { api: ofRole(false), workers: ofRole(true), cb: ofRole(false) + ofRole(true), redis: await redisCpuSeconds(redis), atMs: nowEpochMs() };
     };
+    const recorder = await EventsRecorder.start(reg);
     const cpu0 = await snapshot();
     const posted = await ctx.load.paced({ ...job, ...plan });
     const cpu1 = await snapshot();
@@ -115,6 +119,7 @@ export async function singlePostScenario(ctx: ScenarioContext): Promise<SinglePo
     const { reached, stats } = await ctx.receiver.waitFor(count, deliveryTimeoutMs(count));
     if (!reached) throw new Error(`single posts: ${stats.events} of ${count} delivered in time`);
     const arrivedAt = await arrivalsOf(ctx, posted.ids);
+    const streamEntries = await recorder.stop();
     const from202: number[] = [];
     const answers: number[] = [];
     posted.ids.forEach((id, i) => {
@@ -125,6 +130,7 @@ export async function singlePostScenario(ctx: ScenarioContext): Promise<SinglePo
     });
     const wallS = (cpu1.atMs - cpu0.atMs) / 1000;
     const final = await ctx.receiver.stats();
+    const stages = await latencyStages(reg, posted.ids.map((id, i) => ({ startMs: posted.startMs[i]!, ackMs: posted.answerMs[i]!, ids: [id] })), arrivedAt, streamEntries);
     const result: SinglePostResult = {
       ratePerS, seconds, schools: sids.length, events: count, offeredPerS: posted.offeredPerS,
       p50Ms: percentile(from202, 50), p99Ms: percentile(from202, 99), p999Ms: percentile(from202, 99.9), maxMs: percentile(from202, 100),
@@ -133,6 +139,7 @@ export async function singlePostScenario(ctx: ScenarioContext): Promise<SinglePo
       classbellCpuUsPerEvent: ((cpu1.cb - cpu0.cb) * 1e6) / count, redisCpuUsPerEvent: ((cpu1.redis - cpu0.redis) * 1e6) / count,
       apiProcessCpuUsPerEvent: ((cpu1.api - cpu0.api) * 1e6) / count, workerProcessesCpuUsPerEvent: ((cpu1.workers - cpu0.workers) * 1e6) / count,
       processes: procs.length,
+      stages,
       chained: posted.chained, clientLagMaxMs: posted.lagMaxMs, failed: posted.failed,
       orderViolations: final.orderViolations, duplicates: final.duplicates,
     };
