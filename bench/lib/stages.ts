@@ -37,7 +37,7 @@ export interface LatencyStages {
   jobAddedFrom202: StageFigures;
   /** Woken events: job active − job added (BullMQ's pickup). */
   addedToActive: StageFigures;
-  /** Woken events: push sent − job active (the drain's claim and head read). */
+  /** Woken events: push sent − job active (the drain's claim and head read, and any earlier events of the school it pushed first). */
   activeToPushSent: StageFigures;
   /** Every event: push sent − 202 (woken or not: the whole wait before the push). */
   from202ToPushSent: StageFigures;
