@@ -37,10 +37,12 @@ export async function ensureBuild() {
   const files = SOURCES.flatMap((dir) => walk(join(ROOT, dir))).sort();
   const target = join(OUT, fingerprint(files));
   if (existsSync(join(target, 'src', 'main.js'))) return target;
-  const { build } = await import('esbuild');
+  const { build, stop } = await import('esbuild');
   const temp = `${target}.tmp-${process.pid}`;
   const ts = files.filter((f) => f.endsWith('.ts'));
   await build({ entryPoints: ts, outdir: temp, outbase: ROOT, format: 'esm', platform: 'node', target: 'node20', sourcemap: 'inline', logLevel: 'warning' });
+  // esbuild's service process would otherwise live as long as the service it built.
+  await stop();
   for (const file of files.filter((f) => !f.endsWith('.ts'))) {
     const to = join(temp, relative(ROOT, file));
     mkdirSync(dirname(to), { recursive: true });

@@ -62,6 +62,7 @@ const envSchema = z
     // classbell's own settings (not in the contract, documented in docs/configuration.md)
     KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('cb'),
     WORKER_CONCURRENCY: int(1, 10_000).default(200),
+    WORKER_PROCESSES: int(0, 64).default(1),
     DRAIN_BATCH: int(1, 1000).default(64),
     DRAIN_SLICE_MS: int(10, 60_000).default(1000),
     DELIVERY_RETENTION_S: int(60, 365 * 86_400).default(7 * 86_400),
@@ -164,6 +165,8 @@ export interface Config {
    * A drain job's lock: renewed every quarter of it while the job runs, so a crashed worker's
    * schools are taken over this long after the crash at most (plus one stalled check, a third of it).
    */
+  /** `npm start` (role all): worker processes beside the API's; 0 runs the workers in its process. */
+  workerProcesses: number;
   jobLockMs: number;
   /** Where alerts are posted (signed with alertWebhookSecret), if anywhere. */
   alertWebhook: { url: string; secret: string } | undefined;
@@ -256,6 +259,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     drainBatch: e.DRAIN_BATCH,
     drainSliceMs: e.DRAIN_SLICE_MS,
     deliveryRetentionS: e.DELIVERY_RETENTION_S,
+    workerProcesses: e.WORKER_PROCESSES,
     jobLockMs: e.JOB_LOCK_MS,
     alertWebhook: e.ALERT_WEBHOOK_URL && e.ALERT_WEBHOOK_SECRET ? { url: e.ALERT_WEBHOOK_URL, secret: e.ALERT_WEBHOOK_SECRET } : undefined,
     alertAfterS: e.ALERT_AFTER_S,

@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './lib/logger.js';
 import { ensureRedis, type PrivateRedis } from './lib/redis-autostart.js';
 import { waitReady } from './lib/redis.js';
 import { tuneRedis } from './lib/redis-tuning.js';
+import { WorkerProcesses, serveParent } from './lib/worker-processes.js';
 import { startWorkers, type RunningWorkers } from '../workers/main.js';
 
 type Role = 'all' | 'api' | 'worker';
@@ -45,8 +46,11 @@ async function listen(app: express.Express, port: number): Promise<Server> {
   });
 }
 
-/** Stops in order: no new requests, in-flight pushes finish, connections close, private Redis last. */
-function onShutdown(logger: Logger, timeoutMs: number, steps: (() => Promise<unknown>)[]): void {
+/**
+ * Stops in order on SIGTERM/SIGINT (or when the returned function is called): no new requests,
+ * in-flight pushes finish, connections close, private Redis last.
+ */
+function onShutdown(logger: Logger, timeoutMs: number, steps: (() => Promise<unknown>)[]): (why: string) => Promise<void> {
   let started = false;
   const shutdown = async (signal: string) => {
     if (started) return;
@@ -64,6 +68,7 @@ function onShutdown(logger: Logger, timeoutMs: number, steps: (() => Promise<unk
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  return shutdown;
 }
 
 async function main(): Promise<void> {
@@ -101,16 +106,31 @@ async function main(): Promise<void> {
     });
     if (server) logger.info('metrics listening', { port: config.metricsPort });
   }
-  if (role !== 'api') {
+  // `npm start` runs the drains in worker processes of their own (WORKER_PROCESSES, 1 by default):
+  // with one event per request, the API's event loop alone is most of a core at 1,000 posts/s.
+  let workerProcesses: WorkerProcesses | undefined;
+  if (role === 'all' && config.workerProcesses > 0) {
+    workerProcesses = new WorkerProcesses({
+      count: config.workerProcesses, entry: process.argv[1]!, args: ['--role=worker'], logger,
+      // The API's /metrics includes theirs: no port of their own.
+      env: { ...process.env, METRICS_PORT: '0' },
+    });
+    const children = workerProcesses;
+    deps.metrics.addProcesses(() => children.metrics());
+    logger.info('worker processes started', { processes: config.workerProcesses, concurrency: config.workerConcurrency });
+  } else if (role !== 'api') {
     workers = startWorkers(deps);
     logger.info('workers started', { concurrency: config.workerConcurrency, role });
   }
-  onShutdown(logger, config.shutdownTimeoutMs, [
+  const shutdown = onShutdown(logger, config.shutdownTimeoutMs, [
     () => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())),
+    async () => workerProcesses?.stop(),
     async () => workers?.close(),
     () => deps.close(),
     async () => privateRedis?.stop(),
   ]);
+  // A worker process of `npm start`: its metrics go to the API's scrape; it stops with its parent.
+  if (role === 'worker') serveParent(() => deps.metrics.json(), () => void shutdown('parent process gone'));
 }
 
 main().catch((error: unknown) => {

@@ -6,6 +6,7 @@ import type { Scheduler } from '../src/queue/scheduler.js';
 import type { DeliveryStore } from '../src/store/deliveries.js';
 import type { OutboxStore } from '../src/store/outbox.js';
 import type { SchoolStore } from '../src/store/schools.js';
+import type { PushGate } from './push-gate.js';
 
 /** What the job processors need; built once per worker process. */
 export interface WorkerContext {
@@ -16,6 +17,8 @@ export interface WorkerContext {
   outbox: OutboxStore;
   schools: SchoolStore;
   deliveries: DeliveryStore;
+  /** The schools' maxPushesPerS. */
+  pushGate: PushGate;
   /** Everything, for the jobs that ingest events themselves (summary, Net). */
   deps: Deps;
   /** Set on shutdown: drains yield after their current push. */

@@ -69,12 +69,20 @@ async function pushHead(ctx: WorkerContext, sid: number, token: string, url: str
     const gone = await ctx.outbox.settle(sid, token, head.id, null);
     return gone.kind === 'ok' ? 'next' : gone.kind === 'moved' ? 'refetch' : 'stop';
   }
+  const waitMs = await ctx.pushGate.waitMs(sid);
+  if (waitMs > 0) {
+    // maxPushesPerS: the school goes to the back of the queue until it may be pushed again.
+    const next = await ctx.outbox.yieldDrain(sid, token);
+    if (next !== null) await ctx.scheduler.drain(sid, next, waitMs);
+    return 'stop';
+  }
   const prefix = wirePrefix(toWire(parseStoredEvent(head.json)));
   const report = await pushSigned(ctx.client, {
     url, secret, msgId: head.id, timeoutMs: ctx.config.deliveryTimeoutMs, n: head.attempts + 1,
     body: { wirePrefix: prefix },
     safeKeyOf: signer.safeKeyOf,
   });
+  await ctx.pushGate.ended(sid);
   const settled = await ctx.outbox.settle(sid, token, head.id, report.attempt, report.errorText);
   const { metrics } = ctx.deps;
   metrics.pushes.inc({ outcome: report.attempt.outcome });

@@ -8,6 +8,8 @@ import { replicaWaitFor } from '../src/store/replica-wait.js';
 import { QUEUE_NAME, type DrainJob, type NetReportJob, type RoomDestroyJob, type SummaryJob, type VerifyJob } from '../src/queue/jobs.js';
 import type { WorkerContext } from './context.js';
 import { CrashTakeover } from './crash-takeover.js';
+import { PushGate } from './push-gate.js';
+import { PushWindow } from '../src/store/push-window.js';
 import { processDrain } from './drain.js';
 import { checkAlerts } from './alerts.js';
 import { RECONCILE_EVERY_MS, every, reconcileDeletes, reconcileDrains, reconcileIngestJournal, reconcileNetReports, reconcileSummaries, reconcileVerifications } from './maintenance.js';
@@ -53,6 +55,7 @@ export function startWorkers(deps: Deps): RunningWorkers {
   const ctx: WorkerContext = {
     config, logger, client, stopping, deps,
     scheduler: deps.scheduler, outbox: new OutboxStore(drainRedis, keys, config.deliveryRetentionS, undefined, replicaWaitFor(drainRedis, config)), schools: deps.schools, deliveries: deps.deliveries,
+    pushGate: new PushGate(deps.schools, new PushWindow(drainRedis, keys)),
   };
   const connection = createBullConnection(config);
   connection.on('error', (error: Error) => logger.warn('redis (worker) connection problem', { error: error.message }));

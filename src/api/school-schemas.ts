@@ -17,6 +17,9 @@ const subscriptionsSchema = z
   ])
   .describe('"*" or the event types to push');
 
+const maxPushesPerSSchema = z.number().int().min(1).max(100_000).nullable()
+  .describe('At most this many pushes to the endpoint in any one-second window, retries and test pushes included; null: unlimited');
+
 export const createSchoolSchema = z.strictObject({
   sid: sidSchema.describe('ClassIn school id (SID)'),
   name: z.string().trim().min(1).max(200),
@@ -28,12 +31,14 @@ export const createSchoolSchema = z.strictObject({
     .regex(/^[\x20-\x7e]*$/, { error: 'must be printable ASCII (space to ~): Standard Webhooks libraries do not encode other characters as UTF-8' })
     .optional().describe('Signing secret, printable ASCII; generated when absent'),
   subscriptions: subscriptionsSchema.default('*'),
+  maxPushesPerS: maxPushesPerSSchema.default(null),
 });
 
 export const patchSchoolSchema = z.strictObject({
   name: z.string().trim().min(1).max(200).optional(),
   endpointUrl: endpointUrlSchema.optional(),
   subscriptions: subscriptionsSchema.optional(),
+  maxPushesPerS: maxPushesPerSSchema.optional(),
 });
 
 export const sidParams = z.object({ sid: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });

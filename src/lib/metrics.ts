@@ -1,4 +1,7 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+
+/** Metrics of one process as prom-client's `getMetricsAsJSON` gives them. */
+export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 
 /** Collects figures read from Redis at scrape time (backlogs, rooms); returns nothing. */
 export type ScrapeCollector = () => Promise<void>;
@@ -37,6 +40,7 @@ export class Metrics {
   readonly activeRooms = new Gauge({ name: 'classbell_rooms_active', help: 'Rooms that exist now', registers: [this.registry] });
   readonly roomUsers = new Gauge({ name: 'classbell_room_users_online', help: 'Users online in rooms', registers: [this.registry] });
   private readonly collectors: ScrapeCollector[] = [];
+  private readonly otherProcesses: (() => Promise<MetricsJson[]>)[] = [];
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'classbell_' });
@@ -47,9 +51,24 @@ export class Metrics {
     this.collectors.push(collector);
   }
 
-  /** The Prometheus text exposition, after refreshing the scrape-time figures. */
+  /** Adds the metrics of other processes (the worker processes `npm start` runs) to every scrape. */
+  addProcesses(source: () => Promise<MetricsJson[]>): void {
+    this.otherProcesses.push(source);
+  }
+
+  /** This process's metrics as JSON (what a worker process sends the API for its scrape). */
+  async json(): Promise<MetricsJson> {
+    return (await this.registry.getMetricsAsJSON()) as MetricsJson;
+  }
+
+  /**
+   * The Prometheus text exposition, after refreshing the scrape-time figures; with other processes,
+   * their values added to this one's (prom-client's aggregation: counters and histograms summed).
+   */
   async render(): Promise<string> {
     await Promise.all(this.collectors.map((c) => c()));
-    return this.registry.metrics();
+    const others = (await Promise.all(this.otherProcesses.map((source) => source()))).flat();
+    if (others.length === 0) return this.registry.metrics();
+    return AggregatorRegistry.aggregate([await this.json(), ...others]).metrics();
   }
 }

@@ -22,7 +22,7 @@ async function checkEndpoint(deps: Deps, url: string | undefined): Promise<void>
 /** Registers a school and sends its test push; the secret and API key are returned only here. */
 export async function registerSchool(
   deps: Deps,
-  input: { sid: number; name: string; endpointUrl: string; secret?: string | undefined; subscriptions: Subscriptions },
+  input: { sid: number; name: string; endpointUrl: string; secret?: string | undefined; subscriptions: Subscriptions; maxPushesPerS?: number | null | undefined },
 ): Promise<School & { secret: string; apiKey: string }> {
   await checkEndpoint(deps, input.endpointUrl);
   const created = await deps.schools.create(input);
@@ -31,11 +31,13 @@ export async function registerSchool(
   return { ...publicSchool(created.school), secret: created.secret, apiKey: created.apiKey };
 }
 
-/** Changes name, endpoint or subscriptions; a new endpoint is verified again. */
-export async function updateSchool(deps: Deps, sid: number, patch: { name?: string | undefined; endpointUrl?: string | undefined; subscriptions?: Subscriptions | undefined }): Promise<School> {
+type SchoolPatch = { name?: string; endpointUrl?: string; subscriptions?: Subscriptions; maxPushesPerS?: number | null };
+
+/** Changes name, endpoint, subscriptions or push limit; a new endpoint is verified again. */
+export async function updateSchool(deps: Deps, sid: number, patch: { [K in keyof SchoolPatch]?: SchoolPatch[K] | undefined }): Promise<School> {
   await checkEndpoint(deps, patch.endpointUrl);
   const before = await deps.schools.get(sid);
-  const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as { name?: string; endpointUrl?: string; subscriptions?: Subscriptions };
+  const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as SchoolPatch;
   if (!before || !(await deps.schools.update(sid, defined))) throw notFound('school');
   if (patch.endpointUrl !== undefined && patch.endpointUrl !== before.endpointUrl) await startVerification(deps, sid);
   return schoolView(deps, sid);

@@ -45,6 +45,9 @@ export interface SchoolStats {
   deliveredLastHour: number;
   /** Deliveries per minute, oldest first, the last entry being the current minute (60 entries). */
   deliveriesPerMinute: number[];
+  /** The school's push limit (null: unlimited) and its pushes that ended within the last second. */
+  maxPushesPerS: number | null;
+  pushesLastSecond: number | null;
 }
 
 const FIELDS = ['app', 'st', 'ev', 'att', 'n', 'at', 'dAt'] as const;
@@ -246,13 +249,15 @@ export class DeliveryStore {
 
   async stats(sid: number, nowMs = Date.now()): Promise<SchoolStats> {
     const k = this.keys;
-    const [[, backlog], [, head], [, st], [, ring]] = (await this.redis
+    const [[, backlog], [, head], [, st], [, ring], [, limit], [, lastSecond]] = (await this.redis
       .multi()
       .llen(k.outbox(sid))
       .lindex(k.outbox(sid), 0)
       .hmget(k.state(sid), 'headAttempts', 'lastDeliveredAt', 'lastError', 'delivered', 'failedAttempts', 'skipped', 'headFailingSince')
       .hgetall(k.deliveriesPerMinute(sid))
-      .exec()) as [[null, number], [null, string | null], [null, (string | null)[]], [null, Record<string, string>]];
+      .hget(k.school(sid), 'maxPps')
+      .zcount(k.pushWindow(sid), nowMs - 1000, '+inf')
+      .exec()) as [[null, number], [null, string | null], [null, (string | null)[]], [null, Record<string, string>], [null, string | null], [null, number]];
     const headAt = head ? await this.redis.hget(k.event(sid, head), 'at') : null;
     const [headAttempts, lastDeliveredAt, lastError, delivered, failedAttempts, skipped, failingSince] = st;
     const perMinute = minuteSeries(ring, nowMs);
@@ -268,6 +273,8 @@ export class DeliveryStore {
       failingSince: iso(failingSince),
       deliveredLastHour: perMinute.reduce((a, b) => a + b, 0),
       deliveriesPerMinute: perMinute,
+      maxPushesPerS: limit ? Number(limit) : null,
+      pushesLastSecond: limit ? lastSecond : null,
     };
   }
 

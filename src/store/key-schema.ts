@@ -18,6 +18,8 @@ export const SCHOOL_KEY_SUFFIXES = {
   perMinute: ':dpm',
   /** Network sample lists waiting for their Net report. */
   netDue: ':net-due',
+  /** End times of the pushes of the last second (maxPushesPerS). */
+  pushWindow: ':pw',
 } as const;
 
 /** `<prefix>:{s<sid>}`: the common head of a school's keys. */

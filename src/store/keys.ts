@@ -23,6 +23,10 @@ export class Keys {
   deliveriesPerMinute(sid: number): string {
     return `${this.tag(sid)}${SCHOOL_KEY_SUFFIXES.perMinute}`;
   }
+  /** End times (ms) of the school's pushes in the last second: its maxPushesPerS window. */
+  pushWindow(sid: number): string {
+    return `${this.tag(sid)}${SCHOOL_KEY_SUFFIXES.pushWindow}`;
+  }
   /** Drain state and delivery counters. */
   state(sid: number): string {
     return `${this.tag(sid)}${SCHOOL_KEY_SUFFIXES.state}`;

@@ -16,6 +16,8 @@ export interface School {
   name: string;
   endpointUrl: string;
   subscriptions: Subscriptions;
+  /** At most this many pushes in any one-second window; null: unlimited. */
+  maxPushesPerS: number | null;
   status: SchoolStatus;
   lastError: string | null;
   createdAt: string;
@@ -38,6 +40,9 @@ const encodeSubs = (subs: Subscriptions) => (subs === '*' ? '*' : `,${subs.join(
 const decodeSubs = (text: string | undefined): Subscriptions =>
   !text || text === '*' ? '*' : text.split(',').filter((t) => t !== '');
 
+/** maxPushesPerS is stored as a positive integer, or "" for unlimited. */
+const decodeLimit = (text: string | null | undefined): number | null => (text ? Number(text) : null);
+
 function parse(h: Record<string, string>): SchoolWithSecret | undefined {
   // A school being deleted is gone for every reader (see SchoolStore.delete).
   if (!h.sid || h.status === 'deleting') return undefined;
@@ -46,6 +51,7 @@ function parse(h: Record<string, string>): SchoolWithSecret | undefined {
     name: h.name ?? '',
     endpointUrl: h.url ?? '',
     subscriptions: decodeSubs(h.subs),
+    maxPushesPerS: decodeLimit(h.maxPps),
     status: (h.status ?? 'pending') as SchoolStatus,
     lastError: h.lastError ? h.lastError : null,
     createdAt: new Date(Number(h.createdAt)).toISOString(),
@@ -69,13 +75,13 @@ export class SchoolStore {
   ) {}
 
   /** Registers a school; undefined when the sid is taken. Secret and API key are returned only here. */
-  async create(input: { sid: number; name: string; endpointUrl: string; secret?: string; subscriptions: Subscriptions }) {
+  async create(input: { sid: number; name: string; endpointUrl: string; secret?: string; subscriptions: Subscriptions; maxPushesPerS?: number | null }) {
     const secret = input.secret ?? generateSecret();
     const apiKey = `sk_${randomBytes(24).toString('base64url')}`;
     const apiKeyHash = hashCredential(apiKey);
     const now = Date.now();
     const fields = {
-      sid: input.sid, name: input.name, url: input.endpointUrl, subs: encodeSubs(input.subscriptions),
+      sid: input.sid, name: input.name, url: input.endpointUrl, subs: encodeSubs(input.subscriptions), maxPps: input.maxPushesPerS ?? '',
       status: 'pending', lastError: '', secret, apiKeyHash, createdAt: now, updatedAt: now, verifyId: '', verified: '0',
     };
     // A delete of the same sid that a crash left half-done is finished first: the new school
@@ -94,6 +100,11 @@ export class SchoolStore {
     return { school, secret, apiKey };
   }
 
+  /** The school's maxPushesPerS (null: unlimited, or no such school). */
+  async pushLimit(sid: number): Promise<number | null> {
+    return decodeLimit(await this.redis.hget(this.keys.school(sid), 'maxPps'));
+  }
+
   /** Every registered school's sid, in order. */
   async sids(): Promise<number[]> {
     return (await this.redis.zrange(this.keys.schools, 0, -1)).map(Number);
@@ -109,9 +120,10 @@ export class SchoolStore {
     return rows.flatMap((h) => parse(h) ?? []);
   }
 
-  /** Changes name, endpoint or subscriptions; the caller re-verifies when the endpoint changed. */
-  async update(sid: number, patch: { name?: string; endpointUrl?: string; subscriptions?: Subscriptions }): Promise<boolean> {
+  /** Changes name, endpoint, subscriptions or push limit; the caller re-verifies when the endpoint changed. */
+  async update(sid: number, patch: { name?: string; endpointUrl?: string; subscriptions?: Subscriptions; maxPushesPerS?: number | null }): Promise<boolean> {
     const fields: Record<string, string | number> = { updatedAt: Date.now() };
+    if (patch.maxPushesPerS !== undefined) fields.maxPps = patch.maxPushesPerS ?? '';
     if (patch.name !== undefined) fields.name = patch.name;
     if (patch.endpointUrl !== undefined) fields.url = patch.endpointUrl;
     if (patch.subscriptions !== undefined) fields.subs = encodeSubs(patch.subscriptions);

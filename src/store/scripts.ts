@@ -12,6 +12,7 @@ const SCRIPT_FILES = {
   settleHeads: 'settle-heads-1.lua',
   yieldDrain: 'yield-drain-1.lua',
   takeOverDrain: 'take-over-drain-1.lua',
+  pushWindow: 'push-window-1.lua',
   skipHead: 'skip-head-3.lua',
   requeueEvents: 'requeue-events-3.lua',
   setSchoolStatus: 'set-school-status-3.lua',

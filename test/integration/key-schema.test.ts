@@ -19,7 +19,7 @@ describe('the key schema', () => {
     const fromLua = (await redis.eval(lua, 0, ...names)) as string[];
     const fromTs: Record<keyof typeof SCHOOL_KEY_SUFFIXES, string> = {
       school: keys.school(257), outbox: keys.outbox(257), state: keys.state(257), eventPrefix: keys.eventPrefix(257),
-      log: keys.schoolLog(257), perMinute: keys.deliveriesPerMinute(257), netDue: keys.netDue(257),
+      log: keys.schoolLog(257), perMinute: keys.deliveriesPerMinute(257), netDue: keys.netDue(257), pushWindow: keys.pushWindow(257),
     };
     expect(fromLua).toEqual(names.map((name) => fromTs[name]));
   });
