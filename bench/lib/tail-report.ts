@@ -175,13 +175,13 @@ export function printTail(r: TailReport, table: Table): void {
       ['202 → ack p50 / p99 / p99.9 / max ms', `${n(single.p50Ms, 2)} / ${n(single.p99Ms, 2)} / ${n(single.p999Ms, 2)} / ${n(single.maxMs, 2)}`],
       ['request → 202 p50 / p99 ms', `${n(single.answerP50Ms, 2)} / ${n(single.answerP99Ms, 2)}`],
       ['CPU, share of a core: classbell / Redis', `${n(single.classbellCpuShare, 2)} / ${n(single.redisCpuShare, 2)}`],
-      [`CPU µs per event: classbell (${single.processes} process(es): API / workers) / Redis`, `${n(single.classbellCpuUsPerEvent, 1)} (${n(single.apiProcessCpuUsPerEvent, 1)} / ${n(single.workerProcessesCpuUsPerEvent, 1)}) / ${n(single.redisCpuUsPerEvent, 1)}`],
+      [`CPU µs per event: classbell (${single.processes === 1 ? 'npm start and its children' : 'API / worker processes'}) / Redis`, `${n(single.classbellCpuUsPerEvent, 1)} (${n(single.apiProcessCpuUsPerEvent, 1)} / ${n(single.workerProcessesCpuUsPerEvent, 1)}) / ${n(single.redisCpuUsPerEvent, 1)}`],
       ['chained posts / client lag max ms', `${n(single.chained)} / ${n(single.clientLagMaxMs, 1)}`],
     ]));
     printStages('single-event posts: latency stages', single.stages, table);
   }
   if (split) {
-    console.log(`\nsplit processes, flood of ${n(split.events)} events (npm start vs start:api + ${split.split.processes - 1} × start:worker):`);
+    console.log(`\nsplit processes, flood of ${n(split.events)} events (WORKER_PROCESSES=0 npm start vs start:api + ${split.split.processes - 1} × start:worker):`);
     console.log(table([
       ['', 'processes', 'delivered / s', 'classbell µs/event (API / workers)', 'Redis µs/event', 'total', 'Redis cmds/event', 'B kept/event', 'B/school'],
       ...(['one', 'split'] as const).map((k) => {

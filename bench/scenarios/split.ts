@@ -1,6 +1,7 @@
 /**
  * One process against API and workers apart: the same flood (the headline's, from the load
- * generator's process) against `node scripts/start.mjs` (everything in one process), then against
+ * generator's process) against `WORKER_PROCESSES=0 node scripts/start.mjs` (everything in one
+ * process), then against
  * `node scripts/start.mjs --role=api` with two `--role=worker` processes. CPU per delivered event of
  * classbell's processes and of Redis in each: the split should cost no more per event.
  */
@@ -56,7 +57,9 @@ async function arm(ctx: ScenarioContext, roles: Role[], events: number): Promise
     await reg.createApp();
     await reg.registerSchoolsDirect(sids, (sid) => ctx.receiver.url(sid));
     const registered = await prefixBytes(redis, reg.prefix);
-    for (const role of roles) procs.push(await ClassbellProcess.start(role, reg.prefix, {}, { startScript: true }));
+    // `npm start` forks its drains into worker processes by default (WORKER_PROCESSES): the one-process arm asks for none.
+    const overrides: Record<string, string> = roles.length === 1 ? { WORKER_PROCESSES: '0' } : {};
+    for (const role of roles) procs.push(await ClassbellProcess.start(role, reg.prefix, overrides, { startScript: true }));
     const api = procs.find((p) => p.role !== 'worker')!;
     const url = `${api.origin}/v1/events`;
     const headers = { authorization: reg.appAuthorization, 'content-type': 'application/json' };
