@@ -82,7 +82,7 @@ export function tailReport(runs: TailRun[]): TailReport {
   const throughputRatio = perRunMedian(runs, (r) => (r.relay && r.baseline ? r.relay.deliveredPerS / r.baseline.deliveredPerS : undefined));
 
   const topLevel: Record<string, unknown> = {
-    ...(relay ? { p999Ms: round(relay.p999Ms, 2), p99At5000Ms: round(relay.p99At5000Ms, 2), latencyStages: rounded(relay.latencyStages) } : {}),
+    ...(relay ? { p999Ms: round(relay.p999Ms, 2), p99At5000Ms: round(relay.p99At5000Ms, 2), ...(relay.latencyStages ? { latencyStages: rounded(relay.latencyStages) } : {}) } : {}),
     ...(single ? { singlePostP99Ms: round(single.p99Ms, 2) } : {}),
     ...(relay && baseline ? { cpuUsPerEvent: round(cpuUsPerEvent), baselineCpuUsPerEvent: round(baselineCpuUsPerEvent), cpuRatioToBaseline: round(cpuRatio, 3) } : {}),
     ...(ceiling ? { ceilingDeliveredPerS: round(ceiling.deliveredPerS) } : {}),
@@ -150,7 +150,7 @@ export function printTail(r: TailReport, table: Table): void {
       ['1,000 events/s', n(relay.latencyOfferedPerS), n(relay.p50Ms, 2), n(relay.p99Ms, 2), n(relay.p999Ms, 2), n(relay.maxMs, 2)],
       ['5,000 events/s', n(relay.highRateOfferedPerS), n(relay.p50At5000Ms, 2), n(relay.p99At5000Ms, 2), '', n(relay.maxAt5000Ms, 2)],
     ]));
-    printStages('latency stages at 1,000/s', relay.latencyStages, table);
+    if (relay.latencyStages) printStages('latency stages at 1,000/s', relay.latencyStages, table);
   }
   if (relay && baseline) {
     console.log('\nCPU per delivered event in the flood (process + Redis), µs:');
