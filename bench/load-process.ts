@@ -3,7 +3,7 @@
  * CPU is not charged to the server it measures. Controlled over IPC (bench/lib/load-client.ts).
  */
 import { Pool } from 'undici';
-import type { LanesResult, LoadJob, LoadReply, LoadRequest, LoadResult, PrepareLanesJob } from './lib/load-protocol.js';
+import type { LanesResult, LoadJob, LoadReply, LoadRequest, LoadResult, PacedJob, PacedResult, PrepareLanesJob } from './lib/load-protocol.js';
 import { nowEpochMs } from './lib/receiver-protocol.js';
 import { percentile } from './lib/stats.js';
 
@@ -95,6 +95,74 @@ async function runLanes(): Promise<LanesResult> {
   return { firstStartMs, lastAckMs, requests, failed, firstFailure };
 }
 
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The first id of a 202's `accepted` list ('' when there is none). */
+function firstAccepted(text: string): string {
+  try {
+    const accepted = (JSON.parse(text) as { accepted?: unknown }).accepted;
+    return Array.isArray(accepted) && typeof accepted[0] === 'string' ? accepted[0] : '';
+  } catch {
+    return '';
+  }
+}
+
+async function paced(job: PacedJob): Promise<PacedResult> {
+  const { origin, path } = target(job.url);
+  const pool = new Pool(origin, { connections: job.connections, pipelining: 1, keepAliveTimeout: 60_000 });
+  const count = job.bodies.length;
+  const startMs = new Array<number>(count).fill(NaN);
+  const answerMs = new Array<number>(count).fill(NaN);
+  const ids = new Array<string>(count).fill('');
+  const pending = new Map<number, Promise<void>>();
+  const all: Promise<void>[] = [];
+  let failed = 0;
+  let firstFailure: string | null = null;
+  let chained = 0;
+  let lagMaxMs = 0;
+  const fail = (why: string) => {
+    failed++;
+    firstFailure ??= why;
+  };
+  const send = async (k: number, before: Promise<void> | undefined) => {
+    await before;
+    startMs[k] = nowEpochMs();
+    try {
+      const response = await pool.request({ method: 'POST', path, headers: job.headers, body: job.bodies[k]! });
+      const text = await response.body.text();
+      answerMs[k] = nowEpochMs();
+      if (response.statusCode === job.expectStatus) ids[k] = firstAccepted(text);
+      else fail(`HTTP ${response.statusCode}: ${text.slice(0, 200)}`);
+    } catch (error) {
+      fail(error instanceof Error ? error.message : String(error));
+    }
+  };
+  const intervalMs = 1000 / job.ratePerS;
+  const begin = performance.now();
+  let next = 0;
+  while (next < count) {
+    const waitMs = begin + next * intervalMs - performance.now();
+    if (waitMs > 0) await sleep(waitMs);
+    // Everything due by now goes out (a timer fires late by up to a millisecond or so).
+    for (let now = performance.now(); next < count && begin + next * intervalMs <= now; next++) {
+      lagMaxMs = Math.max(lagMaxMs, now - (begin + next * intervalMs));
+      const key = job.keys[next]!;
+      const before = pending.get(key);
+      if (before) chained++;
+      const request = send(next, before);
+      pending.set(key, request);
+      void request.then(() => {
+        if (pending.get(key) === request) pending.delete(key);
+      });
+      all.push(request);
+    }
+  }
+  const offeredPerS = count / ((performance.now() - begin) / 1000);
+  await Promise.all(all);
+  await pool.close();
+  return { startMs, answerMs, ids, failed, firstFailure, chained, lagMaxMs, offeredPerS };
+}
+
 function reply(message: LoadReply): void {
   process.send?.(message);
 }
@@ -119,6 +187,9 @@ process.on('message', (message: LoadRequest) => {
       return;
     case 'run-lanes':
       answer(message.id, runLanes(), (lanes) => ({ lanes }));
+      return;
+    case 'paced':
+      answer(message.id, paced(message), (result) => ({ paced: result }));
       return;
     default:
       answer(message.id, run(message), (result) => ({ result }));

@@ -3,8 +3,9 @@
  * then the issue-7 scenarios (ingest, scale, isolation, memory, chart) and issue 4's rooms.
  * Options: BENCH_SCHOOLS (100), BENCH_EVENTS (50000, the issue's flood), BENCH_RUNS (1; the median of each figure is
  * reported), BENCH_PROFILE=1 (CPU profile of classbell's flood phase → bench/flood.cpuprofile, and
- * of the ingest scenario's API process), BENCH_ONLY=headline,ingest,scale,isolation,memory,chart,rooms
- * (a subset; without `headline`, results go to bench/results.partial.json). Scenario sizes: see
+ * of the ingest scenario's API process), BENCH_ONLY=headline,ceiling,single,split,ingest,scale,isolation,memory,chart,rooms
+ * (a subset; without `headline`, results go to bench/results.partial.json; `headline` runs the
+ * raw-HTTP ceiling too, between its floods). Scenario sizes: see
  * bench/README.md.
  */
 import { cpus } from 'node:os';
@@ -27,12 +28,16 @@ import { memoryScenario, type MemoryResult } from './scenarios/memory.js';
 import { relayScenario, type RelayResult } from './scenarios/relay.js';
 import type { FloodTimeline } from './scenarios/timeline.js';
 import { roomsScenario, type RoomsResult } from './scenarios/rooms.js';
+import { ceilingScenario, type CeilingResult } from './scenarios/ceiling.js';
+import { singlePostScenario, type SinglePostResult } from './scenarios/single-post.js';
+import { splitScenario, type SplitResult } from './scenarios/split.js';
+import { printTail, tailReport } from './lib/tail-report.js';
 
 const RESULTS_FILE = fileURLToPath(new URL('./results.json', import.meta.url));
 const PARTIAL_FILE = fileURLToPath(new URL('./results.partial.json', import.meta.url));
 const CHART_FILE = fileURLToPath(new URL('./chart.svg', import.meta.url));
 
-const SCENARIOS = ['headline', 'ingest', 'scale', 'isolation', 'memory', 'chart', 'rooms'] as const;
+const SCENARIOS = ['headline', 'ceiling', 'single', 'split', 'ingest', 'scale', 'isolation', 'memory', 'chart', 'rooms'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 function selected(): Set<ScenarioName> {
@@ -55,6 +60,9 @@ function positiveInt(name: string, fallback: number): number {
 interface RunResult {
   relay?: RelayResult;
   baseline?: BaselineResult;
+  ceiling?: CeilingResult;
+  single?: SinglePostResult;
+  split?: SplitResult;
   memory?: MemoryResult;
   httpClient?: HttpClientResult;
   ingest?: IngestResult;
@@ -77,14 +85,21 @@ async function runOnce(ctx: ScenarioContext, only: Set<ScenarioName>): Promise<R
   const out: RunResult = {};
   if (only.has('headline')) {
     // Two floods each, in the order classbell, baseline, baseline, classbell: a drift of the shared
-    // machine's speed during the run weighs on both alike.
-    const { relay, between } = await relayScenario(ctx, async () => combine([await baselineScenario(ctx), await baselineScenario(ctx)], ['orderViolations', 'duplicates']), 2);
+    // machine's speed during the run weighs on both alike. The raw-HTTP ceiling runs between them too.
+    const { relay, between } = await relayScenario(ctx, async () => {
+      const baseline = combine([await baselineScenario(ctx), await baselineScenario(ctx)], ['orderViolations', 'duplicates']);
+      return { baseline, ceiling: await ceilingScenario(ctx) };
+    }, 2);
     out.relay = relay;
-    out.baseline = between;
+    out.baseline = between?.baseline;
+    out.ceiling = between?.ceiling;
     out.memory = await memoryScenario(ctx);
     out.httpClient = await httpClientScenario(ctx);
   }
   const quiet = { ...ctx, profile: false };
+  if (only.has('ceiling') && !only.has('headline')) out.ceiling = await ceilingScenario(quiet);
+  if (only.has('single')) out.single = await singlePostScenario(quiet);
+  if (only.has('split')) out.split = await splitScenario(quiet);
   if (only.has('ingest')) out.ingest = await ingestScenario(ctx);
   if (only.has('scale')) out.scale = await scaleScenario(quiet);
   if (only.has('isolation')) out.isolation = await isolationScenario(quiet);
@@ -176,6 +191,7 @@ async function main(): Promise<void> {
   const scaleRatios = perRun.flatMap((r) => (r.scale && r.relay ? [r.scale.deliveredPerS / r.relay.deliveredPerS] : []));
   const scaleRatio = scaleRatios.length > 0 ? median(scaleRatios) : NaN;
 
+  const tail = tailReport(perRun);
   const targets: Target[] = [];
   if (relay && baseline) {
     targets.push({ target: '1 throughput', figure: `delivered/s ÷ bare BullMQ, ${schools} schools`, value: ratio, goal: 1.5, kind: 'min' });
@@ -221,6 +237,7 @@ async function main(): Promise<void> {
     ...(backlog ? { memory: { ...rounded(backlog), target: 2, met: backlog.ratioToWire <= 2 } } : {}),
     ...(chart ? { chart: { file: 'bench/chart.svg', events, rows: rounded(chart) } } : {}),
     ...(rooms ? { rooms: rounded(rooms) } : {}),
+    ...tail.scenarios,
   };
 
   const headline = relay && baseline && memory ? {
@@ -265,6 +282,7 @@ async function main(): Promise<void> {
   } : undefined;
   const results = {
     ...(headline ?? { schools, events, runs, only: [...only] }),
+    ...tail.topLevel,
     node: process.version,
     cpus: cpus().length,
     date: new Date().toISOString(),
@@ -276,7 +294,12 @@ async function main(): Promise<void> {
         deliveredPerS: round(r.relay.deliveredPerS), baselineDeliveredPerS: round(r.baseline.deliveredPerS),
         ratio: round(r.relay.deliveredPerS / r.baseline.deliveredPerS, 3),
         ingestPerS: round(r.relay.ingestPerS), p50Ms: round(r.relay.p50Ms, 2), p99Ms: round(r.relay.p99Ms, 2),
+        p999Ms: round(r.relay.p999Ms, 2), p99At5000Ms: round(r.relay.p99At5000Ms, 2),
+        cpuUsPerEvent: round(r.relay.floodCpu.benchUs + r.relay.floodCpu.redisUs), baselineCpuUsPerEvent: round(r.baseline.floodCpu.benchUs + r.baseline.floodCpu.redisUs),
       } : {}),
+      ...(r.ceiling ? { ceilingDeliveredPerS: round(r.ceiling.deliveredPerS), ...(r.relay ? { ceilingRatio: round(r.relay.deliveredPerS / r.ceiling.deliveredPerS, 3) } : {}) } : {}),
+      ...(r.single ? { singlePostP50Ms: round(r.single.p50Ms, 2), singlePostP99Ms: round(r.single.p99Ms, 2) } : {}),
+      ...(r.split ? { splitCpuRatio: round(r.split.cpuRatio, 3) } : {}),
       ...(r.ingest ? { ingestBatchEventsPerS: round(r.ingest.bestBatchEventsPerS), ingestSingleRatio: round(r.ingest.singleRatio, 3) } : {}),
       ...(r.scale ? { scaleDeliveredPerS: round(r.scale.deliveredPerS) } : {}),
       ...(r.isolation ? { isolationRatio: round(r.isolation.ratio, 3), isolationRatioToHealthyAlone: round(r.isolation.ratioToHealthyAlone, 3) } : {}),
@@ -378,6 +401,7 @@ async function main(): Promise<void> {
       ['unexpected notifications / seq gaps / failed actions', `${n(rooms.unexpected)} / ${n(rooms.seqGaps)} / ${n(rooms.actionFailures)}`],
     ]));
   }
+  printTail(tail, table);
   if (targetRows.length > 0) {
     console.log('\ntargets (issue 7):');
     console.log(table([['target', 'figure', 'value', 'goal', 'met'], ...targetRows.map((t) => [t.target, t.figure, n(t.value, 3), `${t.kind === 'min' ? '≥' : '≤'} ${n(t.goal, t.goal < 10 ? 1 : 0)}`, t.met ? 'yes' : 'NO'])]));
@@ -392,7 +416,7 @@ async function main(): Promise<void> {
     console.error(`rooms: ${rooms.delivered} of ${rooms.expected} notifications delivered`);
     process.exitCode = 1;
   }
-  const broken = [relay, scale, isolation].filter((r) => r && r.orderViolations + r.duplicates > 0).length + (chart ?? []).filter((r) => r.orderViolations + r.duplicates > 0).length;
+  const broken = [relay, scale, isolation, tail.single, tail.split?.one, tail.split?.split].filter((r) => r && r.orderViolations + r.duplicates > 0).length + (chart ?? []).filter((r) => r.orderViolations + r.duplicates > 0).length;
   if (broken > 0) {
     console.error(`classbell broke ordering in ${broken} scenario(s)`);
     for (const sample of relayRuns.flatMap((r) => r.violationSamples).slice(0, 10)) console.error(`  ${sample}`);

@@ -1,6 +1,7 @@
 /**
- * classbell itself (`node --import tsx src/main.ts --role=api|worker`) in a child process, so a
- * load generator's CPU, or the bench's own, is not charged to it, and its RSS is its own.
+ * classbell itself (`node --import tsx src/main.ts --role=api|worker|all`, or as users start it,
+ * `node scripts/start.mjs [--role=…]`) in a child process, so a load generator's CPU, or the
+ * bench's own, is not charged to it, and its RSS is its own.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -9,7 +10,8 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
-import { benchEnv, type EnvOverrides } from './classbell.js';
+import { ADMIN_TOKEN, benchEnv, type EnvOverrides } from './classbell.js';
+import { REDIS_URL } from './redis-util.js';
 import { summarize, type SelfTime } from './profile.js';
 import { sleep } from './workload.js';
 
@@ -36,12 +38,42 @@ export async function rssBytes(pid: number): Promise<number> {
   }
 }
 
+export type Role = 'api' | 'worker' | 'all';
+
+export interface StartOptions {
+  /** A worker is taken as ready once it ran this long without exiting (3 s). */
+  settleMs?: number;
+  cpuProfileDir?: string;
+  /**
+   * Start it as users do: `node scripts/start.mjs` (the compiled modules; `--role=…` only for api
+   * and worker, as `npm start` passes none) instead of `node --import tsx src/main.ts --role=…`.
+   */
+  startScript?: boolean;
+  /**
+   * classbell's own defaults, as `npm start` runs it (NODE_ENV=development, LOG_LEVEL, the ingest
+   * limit, the tuning defaults), not the bench's environment: only KEY_PREFIX, PORT, REDIS_URL,
+   * ADMIN_TOKEN, ALLOW_PRIVATE_ENDPOINTS (the receivers are on loopback) and METRICS_PORT=0 for a
+   * worker are set, then `overrides`.
+   */
+  defaults?: boolean;
+}
+
+/** The environment of a child started with classbell's defaults (see StartOptions.defaults). */
+function defaultsEnv(prefix: string, role: Role, overrides: EnvOverrides): Record<string, string | undefined> {
+  return {
+    PATH: process.env.PATH, HOME: process.env.HOME,
+    NODE_ENV: 'development', REDIS_URL, KEY_PREFIX: prefix, ADMIN_TOKEN, ALLOW_PRIVATE_ENDPOINTS: 'true',
+    ...(role === 'worker' ? { METRICS_PORT: '0' } : {}),
+    ...overrides,
+  };
+}
+
 export class ClassbellProcess {
   private output = '';
 
   private constructor(
     private readonly child: ChildProcess,
-    readonly role: 'api' | 'worker',
+    readonly role: Role,
     readonly port: number,
   ) {
     const keep = (chunk: Buffer) => {
@@ -63,24 +95,25 @@ export class ClassbellProcess {
    * Starts classbell with the bench's environment for `prefix`; resolves once the API answers
    * /healthz (api) or once the process has run `settleMs` without exiting (worker).
    */
-  static async start(
-    role: 'api' | 'worker', prefix: string, overrides: EnvOverrides = {},
-    options: { settleMs?: number; cpuProfileDir?: string } = {},
-  ): Promise<ClassbellProcess> {
+  static async start(role: Role, prefix: string, overrides: EnvOverrides = {}, options: StartOptions = {}): Promise<ClassbellProcess> {
     const settleMs = options.settleMs ?? 3000;
     const profileArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, '--cpu-prof-interval=200'] : [];
-    const port = role === 'api' ? await freePort() : 0;
+    const port = role === 'worker' ? 0 : await freePort();
     const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...process.env, ...benchEnv(prefix, overrides), PORT: String(port), METRICS_PORT: '0' })) {
+    const base = options.defaults ? defaultsEnv(prefix, role, overrides) : { ...process.env, ...benchEnv(prefix, overrides), METRICS_PORT: '0' };
+    for (const [k, v] of Object.entries({ ...base, PORT: String(port) })) {
       if (v !== undefined) env[k] = v;
     }
-    const child = spawn(process.execPath, [...profileArgs, '--import', 'tsx', 'src/main.ts', `--role=${role}`], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const main = options.startScript
+      ? ['scripts/start.mjs', ...(role === 'all' ? [] : [`--role=${role}`])]
+      : ['--import', 'tsx', 'src/main.ts', `--role=${role}`];
+    const child = spawn(process.execPath, [...profileArgs, ...main], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const proc = new ClassbellProcess(child, role, port);
     const until = Date.now() + 30_000;
     const settleAt = Date.now() + settleMs;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`classbell --role=${role} exited (code ${child.exitCode}): ${proc.output}`);
-      if (role === 'api') {
+      if (role !== 'worker') {
         const up = await request(`${proc.origin}/healthz`).then(async (r) => {
           await r.body.dump();
           return r.statusCode === 200;

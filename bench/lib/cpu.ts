@@ -1,7 +1,7 @@
 /** CPU time of the processes a flood runs on, so a throughput ratio can be explained per event. */
 import type { RedisClient } from '../../src/lib/redis.js';
-import { readFile } from 'node:fs/promises';
-import { commandDeltas, commandStats, redisCpuSeconds, type CommandDelta } from './redis-util.js';
+import { readdir, readFile } from 'node:fs/promises';
+import { commandDeltas, commandStats, redisCpuSeconds, redisNetBytes, type CommandDelta } from './redis-util.js';
 
 /** utime + stime of a process, seconds (Linux /proc; USER_HZ 100). NaN when unreadable. */
 export async function cpuSeconds(pid: number): Promise<number> {
@@ -9,6 +9,36 @@ export async function cpuSeconds(pid: number): Promise<number> {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** utime + stime of a process and of its children it waited for, seconds (Linux /proc). NaN when unreadable. */
+async function ownAndReapedCpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
+}
+
+/** The pids of a process's live children (all its threads'). */
+async function childPids(pid: number): Promise<number[]> {
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  const lists = await Promise.all(tasks.map((tid) => readFile(`/proc/${pid}/task/${tid}/children`, 'utf8').catch(() => '')));
+  return lists.flatMap((text) => text.split(' ').filter((x) => x !== '').map(Number));
+}
+
+/**
+ * CPU seconds of a process tree: the process (all its threads), its descendants, and the children
+ * they already waited for (a launcher that forks classbell's processes is charged for them). NaN
+ * when the root is unreadable.
+ */
+export async function treeCpuSeconds(pid: number): Promise<number> {
+  try {
+    const own = await ownAndReapedCpuSeconds(pid);
+    const children = await childPids(pid);
+    const theirs = await Promise.all(children.map((child) => treeCpuSeconds(child).then((s) => (Number.isNaN(s) ? 0 : s))));
+    return own + theirs.reduce((a, b) => a + b, 0);
   } catch {
     return NaN;
   }
@@ -37,6 +67,11 @@ export interface CpuPerEvent {
   benchWrites: number;
   /** Redis commands per event (scripts count once, their inner commands again), most Redis time first. */
   redisCommands: CommandDelta[];
+  /** All Redis commands per event (INFO commandstats: scripts once, their inner commands again). */
+  redisCallsPerEvent: number;
+  /** Redis network bytes per event, into and out of the server (INFO stats, every client of the server). */
+  redisNetInBytes: number;
+  redisNetOutBytes: number;
 }
 
 interface Snapshot {
@@ -45,6 +80,7 @@ interface Snapshot {
   receiver: number;
   io: { reads: number; writes: number };
   commands: Map<string, { calls: number; usec: number }>;
+  net: { inBytes: number; outBytes: number };
 }
 
 /** Start before a phase, `perEvent(n)` after it. */
@@ -69,12 +105,17 @@ export class CpuMeter {
       benchReads: Math.round(((end.io.reads - this.start.io.reads) / events) * 100) / 100,
       benchWrites: Math.round(((end.io.writes - this.start.io.writes) / events) * 100) / 100,
       redisCommands: commandDeltas(this.start.commands, end.commands, events, 12),
+      redisCallsPerEvent: Math.round((totalCalls(end.commands) - totalCalls(this.start.commands)) / events * 100) / 100,
+      redisNetInBytes: Math.round((end.net.inBytes - this.start.net.inBytes) / events),
+      redisNetOutBytes: Math.round((end.net.outBytes - this.start.net.outBytes) / events),
     };
   }
 }
 
+const totalCalls = (stats: Map<string, { calls: number }>) => [...stats.values()].reduce((sum, s) => sum + s.calls, 0);
+
 async function snapshot(redis: RedisClient, receiverPid: number): Promise<Snapshot> {
   const own = process.cpuUsage();
-  const [redisS, receiverS, commands, io] = await Promise.all([redisCpuSeconds(redis), cpuSeconds(receiverPid), commandStats(redis), syscalls(process.pid)]);
-  return { bench: (own.user + own.system) / 1e6, redis: redisS, receiver: receiverS, io, commands };
+  const [redisS, receiverS, commands, io, net] = await Promise.all([redisCpuSeconds(redis), cpuSeconds(receiverPid), commandStats(redis), syscalls(process.pid), redisNetBytes(redis)]);
+  return { bench: (own.user + own.system) / 1e6, redis: redisS, receiver: receiverS, io, commands, net };
 }

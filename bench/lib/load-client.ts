@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { LanesResult, LoadJob, LoadReply, LoadResult, PrepareLanesJob } from './load-protocol.js';
+import type { LanesResult, LoadJob, LoadReply, LoadResult, PacedJob, PacedResult, PrepareLanesJob } from './load-protocol.js';
 
 const CHILD = fileURLToPath(new URL('../load-process.ts', import.meta.url));
 
@@ -30,7 +30,7 @@ export class LoadGenerator {
     return new LoadGenerator(child);
   }
 
-  private call(message: Omit<LoadJob, 'id'> | Omit<PrepareLanesJob, 'id'> | { op: 'run-lanes' } | { op: 'close' }): Promise<LoadReply> {
+  private call(message: Omit<LoadJob, 'id'> | Omit<PrepareLanesJob, 'id'> | Omit<PacedJob, 'id'> | { op: 'run-lanes' } | { op: 'close' }): Promise<LoadReply> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, (r) => (r.ok ? resolve(r) : reject(new Error(`load generator: ${r.error}`))));
@@ -54,6 +54,13 @@ export class LoadGenerator {
     if (!reply.ok || !reply.lanes) throw new Error('load generator: no lanes result');
     if (reply.lanes.failed > 0) throw new Error(`load generator: ${reply.lanes.failed} of ${reply.lanes.requests} posts failed (${reply.lanes.firstFailure})`);
     return reply.lanes;
+  }
+
+  /** Posts `bodies` at a steady rate from this process (see PacedJob); per request: sent, answered, accepted id. */
+  async paced(job: Omit<PacedJob, 'id' | 'op'>): Promise<PacedResult> {
+    const reply = await this.call({ op: 'paced', ...job });
+    if (!reply.ok || !reply.paced) throw new Error('load generator: no paced result');
+    return reply.paced;
   }
 
   async close(): Promise<void> {

@@ -44,7 +44,39 @@ export interface LanesResult {
   firstFailure: string | null;
 }
 
-export type LoadRequest = LoadJob | PrepareLanesJob | RunLanesJob | { id: number; op: 'close' };
+/**
+ * An open-loop steady rate: request i is sent at start + i / ratePerS (a classroom server posting as
+ * events happen), one body per request; a request waits for the previous one of the same `keys[i]`
+ * (its school) still in flight, so acceptance order stays sequence order.
+ */
+export interface PacedJob {
+  id: number;
+  op: 'paced';
+  url: string;
+  headers: Record<string, string>;
+  bodies: string[];
+  keys: number[];
+  ratePerS: number;
+  /** Keep-alive connections of the pool. */
+  connections: number;
+  expectStatus: number;
+}
+
+export interface PacedResult {
+  /** Per request, epoch ms: when it was sent and when its answer was read; the first accepted id of its answer ('' on failure). */
+  startMs: number[];
+  answerMs: number[];
+  ids: string[];
+  failed: number;
+  firstFailure: string | null;
+  /** Requests that waited for their school's previous one. */
+  chained: number;
+  /** Worst lateness of a send behind its schedule (the client itself was busy). */
+  lagMaxMs: number;
+  offeredPerS: number;
+}
+
+export type LoadRequest = LoadJob | PrepareLanesJob | RunLanesJob | PacedJob | { id: number; op: 'close' };
 
 export interface LoadResult {
   requests: number;
@@ -59,4 +91,4 @@ export interface LoadResult {
   firstFailure: string | null;
 }
 
-export type LoadReply = { id: number; ok: true; result?: LoadResult; lanes?: LanesResult } | { id: number; ok: false; error: string };
+export type LoadReply = { id: number; ok: true; result?: LoadResult; lanes?: LanesResult; paced?: PacedResult } | { id: number; ok: false; error: string };

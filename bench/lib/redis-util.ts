@@ -119,3 +119,10 @@ export async function redisCpuSeconds(redis: RedisClient): Promise<number> {
   const sys = /^used_cpu_sys:([\d.]+)/m.exec(info);
   return Number(user?.[1] ?? NaN) + Number(sys?.[1] ?? NaN);
 }
+
+/** INFO stats → total_net_input_bytes and total_net_output_bytes of the server. */
+export async function redisNetBytes(redis: RedisClient): Promise<{ inBytes: number; outBytes: number }> {
+  const info = await redis.info('stats');
+  const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? NaN);
+  return { inBytes: field('total_net_input_bytes'), outBytes: field('total_net_output_bytes') };
+}

@@ -49,3 +49,9 @@ export function sleep(ms: number): Promise<void> {
 export function warmupEvents(events: number): number {
   return Math.min(2000, Math.floor(events / 10));
 }
+
+/** A positive integer from the environment (a scenario's size), else `fallback`. */
+export function envInt(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  return Number.isSafeInteger(value) && value > 0 ? value : fallback;
+}

@@ -5,15 +5,14 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import { classifyReply } from '../../src/domain/ack.js';
 import type { ClassEvent } from '../../src/domain/events.js';
-import { generateSecret, pushHeaders, safeKey } from '../../src/domain/signing.js';
-import { completeBody, toWire, wirePrefix } from '../../src/domain/wire.js';
+import { generateSecret } from '../../src/domain/signing.js';
 import { PushClient } from '../../src/lib/http-push.js';
 import { createBullConnection } from '../../src/lib/redis.js';
 import { JOB_DEFAULTS } from '../../src/queue/jobs.js';
-import { DeliveryStore } from '../../src/store/deliveries.js';
 import { benchConfig, type BenchEvent } from '../lib/classbell.js';
 import { CpuMeter, type CpuPerEvent } from '../lib/cpu.js';
 import { nowEpochMs } from '../lib/receiver-protocol.js';
+import { acceptedEvent, signedPush } from '../lib/signed-push.js';
 import { benchRedis, dropPrefix, uniquePrefix } from '../lib/redis-util.js';
 import { ratePerS } from '../lib/stats.js';
 import { floodPlan, runLanes, schoolIds, warmupEvents } from '../lib/workload.js';
@@ -40,11 +39,6 @@ interface PushJob {
   event: ClassEvent;
 }
 
-/** The accepted event classbell would store for this input (same normalisation and id scheme). */
-function accept(e: BenchEvent, nowMs: number): ClassEvent {
-  return { ...e, id: DeliveryStore.assignId(e.sid, nowMs), actionTime: Math.floor(nowMs / 1000) };
-}
-
 export async function baselineScenario(ctx: ScenarioContext): Promise<BaselineResult> {
   const prefix = uniquePrefix('baseline');
   const config = benchConfig(prefix);
@@ -59,9 +53,7 @@ export async function baselineScenario(ctx: ScenarioContext): Promise<BaselineRe
     async (job: Job<PushJob>) => {
       const { event } = job.data;
       const school = schools.get(event.sid)!;
-      const timeStampS = Math.floor(Date.now() / 1000);
-      const body = completeBody(wirePrefix(toWire(event)), timeStampS, safeKey(school.secret, timeStampS));
-      const headers = pushHeaders(school.secret, event.id, timeStampS, body) as unknown as Record<string, string>;
+      const { body, headers } = signedPush(event, school.secret);
       const result = await client.post(school.url, body, headers, config.deliveryTimeoutMs);
       if (result.kind !== 'reply') throw new Error(`${result.kind}: ${result.error}`);
       const { outcome } = classifyReply(result.status, result.body);
@@ -82,7 +74,7 @@ export async function baselineScenario(ctx: ScenarioContext): Promise<BaselineRe
     await queue.waitUntilReady();
     const add = async (batch: BenchEvent[]) => {
       const nowMs = Date.now();
-      await queue.addBulk(batch.map((e) => ({ name: 'push', data: { event: accept(e, nowMs) } })));
+      await queue.addBulk(batch.map((e) => ({ name: 'push', data: { event: acceptedEvent(e, nowMs) } })));
       return nowEpochMs();
     };
     const warmup = warmupEvents(ctx.events);

@@ -12,16 +12,11 @@ import { LoadGenerator } from '../lib/load-client.js';
 import type { LoadResult } from '../lib/load-protocol.js';
 import type { SelfTime } from '../lib/profile.js';
 import { benchRedis, commandDeltas, commandStats, redisCpuSeconds, type CommandDelta } from '../lib/redis-util.js';
-import { BATCH_SIZE, schoolIds } from '../lib/workload.js';
+import { BATCH_SIZE, envInt, schoolIds } from '../lib/workload.js';
 import type { ScenarioContext } from './context.js';
 
 const BARE = fileURLToPath(new URL('../bare-ingest-process.ts', import.meta.url));
 export const BATCH_IN_FLIGHT = [4, 8, 16] as const;
-
-function envInt(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  return Number.isSafeInteger(value) && value > 0 ? value : fallback;
-}
 
 export interface IngestResult {
   schools: number;

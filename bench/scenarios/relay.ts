@@ -1,6 +1,7 @@
 /**
  * classbell end to end with strict per-school ordering: a flood of N events over the HTTP API
- * (throughput), then a steady 1,000 events/s for 10 s (latency, ingest 202 → acknowledged).
+ * (throughput), then a steady 1,000 events/s for 10 s (latency, ingest 202 → acknowledged, its
+ * p99.9 and per-stage breakdown) and a steady 5,000 events/s for 5 s (its p99).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -12,12 +13,15 @@ import { combine, percentile, ratePerS } from '../lib/stats.js';
 import { floodPlan, schoolIds, sleep, warmupEvents } from '../lib/workload.js';
 import { deliveryTimeoutMs, type ScenarioContext } from './context.js';
 import { floodTimeline, type FloodTimeline } from './timeline.js';
+import { EventsRecorder, latencyStages, type LatencyStages } from '../lib/stages.js';
 
 export const LATENCY_RATE_PER_S = 1000;
 export const LATENCY_DURATION_S = 10;
-/** One request every TICK_MS carrying EVENTS_PER_TICK events for different schools. */
+/** The second steady phase: a higher rate, for its p99 (`p99At5000Ms`). */
+export const HIGH_RATE_PER_S = 5000;
+export const HIGH_RATE_DURATION_S = 5;
+/** One request every TICK_MS carrying rate × TICK_MS / 1000 events for different schools. */
 const TICK_MS = 10;
-const EVENTS_PER_TICK = (LATENCY_RATE_PER_S * TICK_MS) / 1000;
 
 export interface RelayResult {
   ingestPerS: number;
@@ -29,6 +33,21 @@ export interface RelayResult {
   malformed: number;
   p50Ms: number;
   p99Ms: number;
+  /** p99.9, 202 → ack, of the same 1,000/s phase. */
+  p999Ms: number;
+  /** The 5,000/s phase: offered rate, p50 / p99 / max, 202 → ack. */
+  highRateOfferedPerS: number;
+  p50At5000Ms: number;
+  p99At5000Ms: number;
+  maxAt5000Ms: number;
+  /** Where the 1,000/s phase's time went, per stage (bench/lib/stages.ts); not for the chart's points. */
+  latencyStages?: LatencyStages;
+  /**
+   * CPU per event of the 1,000/s phase (most events wake an idle drain: the costlier regime of a
+   * school with few events): the bench process (classbell and the phase's driver, which posts
+   * from it), Redis, receivers.
+   */
+  steadyCpu: CpuPerEvent;
   p50FromRequestMs: number;
   p99FromRequestMs: number;
   maxMs: number;
@@ -99,11 +118,24 @@ export async function flood(ctx: ScenarioContext, cb: Classbell, sids: number[])
   };
 }
 
+type SteadyFields = 'steadyCpu' | 'p50Ms' | 'p99Ms' | 'p999Ms' | 'p50FromRequestMs' | 'p99FromRequestMs' | 'maxMs' | 'latencyEvents' | 'latencyOfferedPerS'
+  | 'latencyDriverLagMaxMs' | 'latencyLoopDelayP99Ms' | 'latencyLoopDelayMaxMs' | 'latencyChainedRequests' | 'latencyOrderViolations' | 'latencyDuplicates';
+type SteadyResult = Pick<RelayResult, SteadyFields> & {
+  latencySamples: string[];
+  /** Per event: its 202 (epoch ms) and its push's arrival at the receiver, for the stage breakdown. */
+  timings: IngestTiming[];
+  arrivedAt: Map<string, number>;
+  /** BullMQ's events stream during the phase, when recorded (for the stages). */
+  streamEntries?: Awaited<ReturnType<EventsRecorder['stop']>>;
+};
 type LatencyResult = Omit<RelayResult, keyof FloodResult> & { latencySamples: string[] };
 
-async function latency(ctx: ScenarioContext, cb: Classbell, sids: number[]): Promise<LatencyResult> {
+/** A steady `ratePerS` for `seconds`, over the schools round-robin: 202 → ack per event. */
+async function steady(ctx: ScenarioContext, cb: Classbell, sids: number[], ratePerS: number, seconds: number, recordStream = false): Promise<SteadyResult> {
   await ctx.receiver.reset();
-  const ticks = LATENCY_DURATION_S * (1000 / TICK_MS);
+  const recorder = recordStream ? await EventsRecorder.start(cb) : undefined;
+  const eventsPerTick = Math.max(1, Math.round((ratePerS * TICK_MS) / 1000));
+  const ticks = seconds * (1000 / TICK_MS);
   const seq = new Map<number, number>();
   const pendingBySchool = new Map<number, Promise<unknown>>();
   const requests: Promise<IngestTiming>[] = [];
@@ -112,6 +144,8 @@ async function latency(ctx: ScenarioContext, cb: Classbell, sids: number[]): Pro
   let cursor = 0;
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
+  const meterRedis = benchRedis();
+  const cpu = await CpuMeter.start(meterRedis, ctx.receiver.pid);
   const startMs = performance.now();
   for (let tick = 0; tick < ticks; tick++) {
     // Drift-free schedule: tick i is due at start + i·TICK_MS whatever the previous ticks took.
@@ -120,7 +154,7 @@ async function latency(ctx: ScenarioContext, cb: Classbell, sids: number[]): Pro
     if (waitMs > 0) await sleep(waitMs);
     lagMaxMs = Math.max(lagMaxMs, performance.now() - dueMs);
     const batch: BenchEvent[] = [];
-    for (let j = 0; j < EVENTS_PER_TICK; j++) {
+    for (let j = 0; j < eventsPerTick; j++) {
       const sid = sids[cursor++ % sids.length]!;
       const n = (seq.get(sid) ?? 0) + 1;
       seq.set(sid, n);
@@ -139,10 +173,13 @@ async function latency(ctx: ScenarioContext, cb: Classbell, sids: number[]): Pro
   }
   const sentSeconds = (performance.now() - startMs) / 1000;
   const timings = await Promise.all(requests);
-  const total = ticks * EVENTS_PER_TICK;
+  const total = ticks * eventsPerTick;
   const { reached, stats } = await ctx.receiver.waitFor(total, deliveryTimeoutMs(total));
+  const steadyCpu = await cpu.perEvent(total);
+  meterRedis.disconnect();
+  const streamEntries = await recorder?.stop();
   loop.disable();
-  if (!reached) throw new Error(`latency phase: classbell delivered ${stats.events} of ${total} events in time`);
+  if (!reached) throw new Error(`latency phase (${ratePerS}/s): classbell delivered ${stats.events} of ${total} events in time`);
   const arrivals = await ctx.receiver.arrivals();
   const arrivedAt = new Map<string, number>();
   arrivals.ids.forEach((id, i) => arrivedAt.set(id, arrivals.atMs[i]!));
@@ -161,8 +198,10 @@ async function latency(ctx: ScenarioContext, cb: Classbell, sids: number[]): Pro
     }
   }
   return {
+    steadyCpu,
     p50Ms: percentile(from202, 50),
     p99Ms: percentile(from202, 99),
+    p999Ms: percentile(from202, 99.9),
     p50FromRequestMs: percentile(fromRequest, 50),
     p99FromRequestMs: percentile(fromRequest, 99),
     maxMs: percentile(from202, 100),
@@ -175,6 +214,29 @@ async function latency(ctx: ScenarioContext, cb: Classbell, sids: number[]): Pro
     latencyOrderViolations: stats.orderViolations,
     latencyDuplicates: stats.duplicates,
     latencySamples: stats.samples.map((x) => `latency ${x}`),
+    timings,
+    arrivedAt,
+    ...(streamEntries ? { streamEntries } : {}),
+  };
+}
+
+/** The 1,000/s phase (headline latency and, with `tail`, its stages), then with `tail` the 5,000/s phase. */
+async function latency(ctx: ScenarioContext, cb: Classbell, sids: number[], tail: boolean): Promise<LatencyResult> {
+  const { timings, arrivedAt, streamEntries, ...base } = await steady(ctx, cb, sids, LATENCY_RATE_PER_S, LATENCY_DURATION_S, tail);
+  if (!tail) return { ...base, highRateOfferedPerS: NaN, p50At5000Ms: NaN, p99At5000Ms: NaN, maxAt5000Ms: NaN };
+  const stages = await latencyStages(cb, timings, arrivedAt, streamEntries);
+  ctx.log(`classbell: ${HIGH_RATE_PER_S}/s for ${HIGH_RATE_DURATION_S} s`);
+  const high = await steady(ctx, cb, sids, HIGH_RATE_PER_S, HIGH_RATE_DURATION_S);
+  return {
+    ...base,
+    latencyStages: stages,
+    highRateOfferedPerS: high.latencyOfferedPerS,
+    p50At5000Ms: high.p50Ms,
+    p99At5000Ms: high.p99Ms,
+    maxAt5000Ms: high.maxMs,
+    latencyOrderViolations: base.latencyOrderViolations + high.latencyOrderViolations,
+    latencyDuplicates: base.latencyDuplicates + high.latencyDuplicates,
+    latencySamples: [...base.latencySamples, ...high.latencySamples.map((x) => `${HIGH_RATE_PER_S}/s ${x}`)],
   };
 }
 
@@ -184,7 +246,7 @@ async function latency(ctx: ScenarioContext, cb: Classbell, sids: number[]): Pro
  * headline puts the baseline's flood there, right after classbell's, so the ratio compares two
  * floods seconds apart on this shared machine rather than with the latency phase between them.
  */
-export async function relayScenario<T>(ctx: ScenarioContext, afterFlood?: () => Promise<T>, floods = 1): Promise<{ relay: RelayResult; between: T | undefined }> {
+export async function relayScenario<T>(ctx: ScenarioContext, afterFlood?: () => Promise<T>, floods = 1, tail = true): Promise<{ relay: RelayResult; between: T | undefined }> {
   const cb = await Classbell.start('relay');
   try {
     const sids = schoolIds(ctx.schools);
@@ -202,7 +264,7 @@ export async function relayScenario<T>(ctx: ScenarioContext, afterFlood?: () => 
       floodResult = { ...combine([first, again], ['orderViolations', 'duplicates', 'malformed']), violationSamples: [...first.violationSamples, ...again.violationSamples] };
     }
     ctx.log(`classbell: latency phase ${LATENCY_RATE_PER_S}/s for ${LATENCY_DURATION_S} s`);
-    const latencyResult = await latency(ctx, cb, sids);
+    const latencyResult = await latency(ctx, cb, sids, tail);
     const relay: RelayResult = {
       ...floodResult, ...latencyResult,
       orderViolations: floodResult.orderViolations + latencyResult.latencyOrderViolations,
