@@ -6,8 +6,8 @@ import { ensureDrainJob, type RecoveryContext } from './drain-recovery.js';
 
 /** How often a worker looks at which worker processes are connected to Redis. */
 export const WATCH_EVERY_MS = 250;
-/** A worker must be missing from Redis's client list this many looks in a row to count as dead. */
-const MISSING_LOOKS = 2;
+/** A worker must be missing from Redis's client list this many looks in a row (about a second) to count as dead: a connection that is only being re-established is back by then. */
+const MISSING_LOOKS = 4;
 /** Looks without finding itself in the client list before a worker gives the watch up. */
 const SELF_LOOKS = 40;
 
@@ -33,12 +33,13 @@ async function connectedWorkers(queue: Queue): Promise<Set<string> | null> {
 }
 
 /**
- * Takes over the drains of worker processes that died, within about half a second of their
+ * Takes over the drains of worker processes that died, within about a second of their
  * death, instead of the 1.5–2.5 s BullMQ needs to see the lock lapse.
  *
  * A process that dies (SIGKILL, OOM, a crash) has its sockets closed by the kernel, so Redis
  * drops its connections at once. Every worker looks at the connected workers every 250 ms; a
- * worker that was connected and is missing twice in a row is dead. Each school whose drain job
+ * worker that was connected and is missing four looks in a row (about a second) is dead: a
+ * connection that is only being re-established is back by then. Each school whose drain job
  * that worker was running gets a new epoch and a new job (take-over-drain), unless the job had
  * already moved the school on, in which case the school's current job is made sure of. The dead
  * job stays active until BullMQ's stalled check returns it; run again, it finds its epoch stale.

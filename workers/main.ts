@@ -80,7 +80,7 @@ export function startWorkers(deps: Deps): RunningWorkers {
       prefix: keys.bullPrefix,
       concurrency: config.workerConcurrency,
       // A killed worker's drains are taken over by CrashTakeover once its connections are gone
-      // from Redis (about half a second). The lock is the fallback where that cannot be seen (a
+      // from Redis (about a second). The lock is the fallback where that cannot be seen (a
       // machine that vanished, CLIENT LIST refused): it lapses 2.25–3 s after the crash at the
       // default 3 s lock and the next stalled check (every 0.75 s) returns the job. The epoch and
       // owner checks of the drain state fence a slow worker whose job was taken over while it ran.
