@@ -49,10 +49,6 @@ export class WorkerProcesses {
     for (let i = 0; i < options.count; i++) this.spawn(i, FIRST_RESTART_DELAY_MS);
   }
 
-  get size(): number {
-    return this.children.size;
-  }
-
   private spawn(slot: number, restartDelayMs: number): void {
     const { entry, args, env, logger } = this.options;
     const startedAt = Date.now();
