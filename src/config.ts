@@ -68,6 +68,7 @@ const envSchema = z
     WORKER_PROCESSES: int(0, 64).default(1),
     DRAIN_BATCH: int(1, 1000).default(64),
     DRAIN_SLICE_MS: int(10, 60_000).default(1000),
+    DRAIN_LINGER_MS: int(0, 60_000).default(2000),
     DELIVERY_RETENTION_S: int(60, 365 * 86_400).default(7 * 86_400),
     JOB_LOCK_MS: int(1000, 600_000).default(3000),
     ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -171,6 +172,8 @@ export interface Config {
   workerConcurrency: number;
   drainBatch: number;
   drainSliceMs: number;
+  /** How long a drain keeps a school whose outbox ran empty, waiting for its next event (0: never). */
+  drainLingerMs: number;
   deliveryRetentionS: number;
   /**
    * A drain job's lock: renewed every quarter of it while the job runs, so a crashed worker's
@@ -271,6 +274,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     workerConcurrency: e.WORKER_CONCURRENCY,
     drainBatch: e.DRAIN_BATCH,
     drainSliceMs: e.DRAIN_SLICE_MS,
+    drainLingerMs: e.DRAIN_LINGER_MS,
     deliveryRetentionS: e.DELIVERY_RETENTION_S,
     workerProcesses: e.WORKER_PROCESSES,
     jobLockMs: e.JOB_LOCK_MS,

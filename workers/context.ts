@@ -7,6 +7,7 @@ import type { Scheduler } from '../src/queue/scheduler.js';
 import type { DeliveryStore } from '../src/store/deliveries.js';
 import type { OutboxStore } from '../src/store/outbox.js';
 import type { SchoolStore } from '../src/store/schools.js';
+import type { DrainLinger } from './drain-linger.js';
 import type { PushGate } from './push-gate.js';
 
 /** What the job processors need; built once per worker process. */
@@ -18,6 +19,8 @@ export interface WorkerContext {
   outbox: OutboxStore;
   schools: SchoolStore;
   deliveries: DeliveryStore;
+  /** Drains waiting on an empty outbox for their school's next event. */
+  linger: DrainLinger;
   /** The schools' maxPushesPerS. */
   pushGate: PushGate;
   /** Everything, for the jobs that ingest events themselves (summary, Net). */

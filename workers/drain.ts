@@ -35,21 +35,48 @@ class SliceSigner {
 /**
  * Drains one school for a time slice: pushes the head, waits for the acknowledgement, records it,
  * and only then goes on to the next event. A failure schedules a delayed retry job and ends the
- * slice; a slice that runs out of time or batch yields so other schools get their turn.
+ * slice; a slice that runs out of time or batch yields so other schools get their turn. When the
+ * outbox runs empty the drain keeps the school for a while (DrainLinger): the school's next event
+ * wakes it, and starts a new slice, without a new job.
  */
 export async function processDrain(ctx: WorkerContext, job: Job<DrainJob>): Promise<void> {
-  const { sid, epoch } = job.data;
+  ctx.linger.started();
+  try {
+    await drainSchool(ctx, job.data);
+  } finally {
+    ctx.linger.ended();
+  }
+}
+
+async function drainSchool(ctx: WorkerContext, { sid, epoch }: DrainJob): Promise<void> {
   const token = randomUUID();
   const signer = new SliceSigner();
-  const sliceEnd = Date.now() + ctx.config.drainSliceMs;
-  let fetched = await ctx.outbox.fetchHead(sid, 'claim', String(epoch), token, ctx.config.drainBatch);
+  const { drainBatch, drainSliceMs } = ctx.config;
+  let sliceEnd = Date.now() + drainSliceMs;
+  /** The next head batch; with `mayWait`, an empty outbox leaves the drainer waiting for an event. */
+  const fetchNext = async (mayWait: boolean) => {
+    const channel = mayWait ? ctx.linger.arm(token) : undefined;
+    const next = await ctx.outbox.fetchHead(sid, 'next', token, token, drainBatch, channel);
+    if (channel !== undefined && next.kind !== 'waiting') ctx.linger.disarm(token);
+    return next;
+  };
+  let fetched = await ctx.outbox.fetchHead(sid, 'claim', String(epoch), token, drainBatch);
   if (fetched.kind === 'stale') {
     // An old epoch's job runs only after a crash or a failed attempt: the process that moved the
     // school on may have died before adding the next job. Make sure it exists, now.
     await ensureDrainJob(ctx, sid, await ctx.outbox.drainState(sid), 'a stale drain job ran');
     return;
   }
-  while (fetched.kind === 'ok') {
+  for (;;) {
+    if (fetched.kind === 'waiting') {
+      const woken = await ctx.linger.wait(token);
+      // A woken drain starts a new slice: it pushed nothing while it waited.
+      if (woken === 'event') sliceEnd = Date.now() + drainSliceMs;
+      // Waiting again only after an event: otherwise an empty outbox releases the school.
+      fetched = await fetchNext(woken === 'event');
+      continue;
+    }
+    if (fetched.kind !== 'ok') return;
     for (const head of fetched.events) {
       const step = await pushHead(ctx, sid, token, fetched.endpointUrl, fetched.secret, head, signer);
       if (step === 'stop') return;
@@ -60,7 +87,7 @@ export async function processDrain(ctx: WorkerContext, job: Job<DrainJob>): Prom
       if (next !== null) await ctx.scheduler.drain(sid, next);
       return;
     }
-    fetched = await ctx.outbox.fetchHead(sid, 'next', token, token, ctx.config.drainBatch);
+    fetched = await fetchNext(true);
   }
 }
 

@@ -9,6 +9,8 @@ import { QUEUE_NAME, type DrainJob, type NetReportJob, type RoomDestroyJob, type
 import type { WorkerContext } from './context.js';
 import { CrashTakeover } from './crash-takeover.js';
 import { PushGate } from './push-gate.js';
+import { DrainLinger } from './drain-linger.js';
+import { DrainWakes } from '../src/store/drain-wakes.js';
 import { PushWindow } from '../src/store/push-window.js';
 import { processDrain } from './drain.js';
 import { checkAlerts } from './alerts.js';
@@ -52,8 +54,15 @@ export function startWorkers(deps: Deps): RunningWorkers {
   // events is about a millisecond of Redis time each); Redis serves two connections in turn. It
   // coalesces its writes like the stores' connection.
   const drainRedis = createStoreConnection(config, logger, 'redis (drain)');
+  // Drains wait on an empty outbox for the school's next event, woken on this worker's channel.
+  const linger = new DrainLinger(config.drainLingerMs, config.workerConcurrency);
+  const wakes = config.drainLingerMs > 0
+    ? new DrainWakes(config, keys, (token) => linger.wake(token), (error) => logger.warn('redis (drain wakes) connection problem', { error: error.message }))
+    : undefined;
+  linger.listenOn(wakes);
+  wakes?.start().catch((error: unknown) => logger.warn('drain wake channel not subscribed; drains release their schools at once', { error: error instanceof Error ? error.message : String(error) }));
   const ctx: WorkerContext = {
-    config, logger, client, stopping, deps, tracing: deps.tracing,
+    config, logger, client, stopping, deps, tracing: deps.tracing, linger,
     scheduler: deps.scheduler, schools: deps.schools, deliveries: deps.deliveries,
     outbox: new OutboxStore(drainRedis, keys, config.deliveryRetentionS, undefined, replicaWaitFor(drainRedis, config), deps.tracing !== undefined),
     pushGate: new PushGate(deps.schools, new PushWindow(drainRedis, keys)),
@@ -109,6 +118,7 @@ export function startWorkers(deps: Deps): RunningWorkers {
     worker,
     async close() {
       stopping.value = true;
+      linger.stop();
       takeover.stop();
       for (const stop of stops) stop();
       await worker.close();
@@ -116,6 +126,7 @@ export function startWorkers(deps: Deps): RunningWorkers {
       await alertClient.close();
       connection.disconnect();
       drainRedis.disconnect();
+      wakes?.close();
     },
   };
 }

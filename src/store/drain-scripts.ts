@@ -23,7 +23,7 @@ export interface HeadEvent {
 }
 
 export type FetchReply =
-  | { kind: 'stale' | 'idle' | 'held' }
+  | { kind: 'stale' | 'idle' | 'held' | 'waiting' }
   | { kind: 'ok'; endpointUrl: string; secret: string; events: HeadEvent[] };
 
 export type SkipReply = { kind: 'empty' } | { kind: 'moved'; headId: string } | { kind: 'ok'; skippedId: string; wakeEpoch: number | null };
@@ -37,7 +37,7 @@ export interface RequeueReply {
   wakeEpoch: number | null;
 }
 
-const FETCH_REFUSALS = ['stale', 'idle', 'held'] as const;
+const FETCH_REFUSALS = ['stale', 'idle', 'held', 'waiting'] as const;
 /** Per head event: id, json (false: gone), attempts, accepted at (ms). */
 const HEAD_FIELDS = 4;
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
@@ -99,10 +99,13 @@ export class DrainScripts {
   /**
    * fetch-head: claims the school for a drain job (mode claim: `check` is the job's epoch) or
    * continues its slice (mode next: `check` is the owner token), and returns up to `batch` head events.
+   * With `wakeChannel` (mode next), an empty outbox leaves the school to the drainer, waiting for a
+   * message on that channel (`waiting`), instead of releasing it (`idle`).
    */
-  async fetchHead(a: { sid: number; mode: 'claim' | 'next'; check: string; token: string; batch: number; nowMs: number; withTrace?: boolean }): Promise<FetchReply> {
+  async fetchHead(a: { sid: number; mode: 'claim' | 'next'; check: string; token: string; batch: number; nowMs: number; withTrace?: boolean; wakeChannel?: string }): Promise<FetchReply> {
     const args: (string | number)[] = [a.mode, a.check, a.token, a.batch, a.nowMs, this.keys.eventPrefix(a.sid)];
-    if (a.withTrace) args.push('1');
+    if (a.withTrace || a.wakeChannel) args.push(a.withTrace ? '1' : '0');
+    if (a.wakeChannel) args.push(a.wakeChannel);
     return decodeFetch(await runScript(this.redis, 'fetchHead', this.schoolKeys(a.sid), args), a.withTrace);
   }
 

@@ -10,7 +10,8 @@ import type { Keys } from './keys.js';
  * | epoch | wake, reschedule (yield, settle failure, take-over-drain), mark-school-deleting | +1 for every new drain job; job `d-<sid>-<epoch>` is the only one that may claim. Kept when the school is deleted, so a school created again with the same sid never reuses a job id |
  * | sched | wake, reschedule ("1"), release ("0") | exactly one drain job is queued, delayed or running |
  * | owner | fetch-head claim (token), wake/reschedule/release ("") | the drainer pushing now; every write of a drainer checks it |
- * | phase | all of the above | idle · queued · draining · retry_wait |
+ * | phase | all of the above; fetch-head next (waiting ⇄ draining) | idle · queued · draining · waiting · retry_wait |
+ * | wch | fetch-head next (waiting), cleared by every other transition | while waiting: the worker's wake channel (drain-wakes.ts); the ingest, wake() and mark-school-deleting publish the owner token there |
  * | at | all of the above | when sched/phase last changed (ms): the reconciler's age test |
  * | headAttempts, headFailingSince | settle-heads (failure +1, delivery 0), skip-head | the failing head |
  * | retryOf, retryReply | settle-heads (failure) | the last failure's "<token>/<event id>" and "<headAttempts>/<epoch>": a settle sent again after a lost reply answers the same |
@@ -20,8 +21,10 @@ import type { Keys } from './keys.js';
  * | delivered, failedAttempts, skipped, lastDeliveredAt, lastError, lastErrorAt | settle-heads, skip-head | counters for stats |
  *
  * Transitions: idle →(events arrive, school active: wake)→ queued →(claim)→ draining →(outbox
- * empty or school held: release)→ idle; draining →(slice over: yield)→ queued; draining →(push
- * failed: reschedule)→ retry_wait →(retry job claims)→ draining; queued or draining →(the job's
+ * empty or school held: release)→ idle; draining →(outbox empty, the worker lets it linger)→
+ * waiting →(an event is published to the drainer: next fetch)→ draining, or →(the wait ended with
+ * the outbox still empty: release)→ idle; draining →(slice over: yield)→ queued; draining →(push
+ * failed: reschedule)→ retry_wait →(retry job claims)→ draining; queued, draining or waiting →(the job's
  * worker process died: take-over-drain)→ queued with a new epoch. A delete sets deleting and bumps
  * the epoch (every job of the school goes stale) and finally leaves only `epoch`.
  */
@@ -29,7 +32,7 @@ export interface DrainState {
   epoch: number;
   scheduled: boolean;
   owner: string;
-  phase: 'idle' | 'queued' | 'draining' | 'retry_wait';
+  phase: 'idle' | 'queued' | 'draining' | 'waiting' | 'retry_wait';
   headAttempts: number;
   /** When sched/phase last changed (ms). */
   atMs: number;

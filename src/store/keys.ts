@@ -167,6 +167,10 @@ export class Keys {
     return `${this.roomTag(roomId)}:rtm-lock`;
   }
   /** Pub/sub channel of a room's notifications. */
+  /** A worker process's Pub/Sub channel: a new event wakes a drainer waiting on its school's empty outbox. */
+  drainWakeChannel(workerId: string): string {
+    return `${this.prefix}:drain-wake:${workerId}`;
+  }
   roomChannel(roomId: string): string {
     return `${this.roomTag(roomId)}:ch`;
   }

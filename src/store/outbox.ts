@@ -183,10 +183,14 @@ export class OutboxStore {
     await this.redis.zadd(this.keys.logActivity, 'GT', ...activity.flatMap(({ sid, ms }) => [ms, String(sid)]));
   }
 
-  /** Claims the school for a drain job (mode claim: check = epoch) or continues (mode next: check = token). */
-  async fetchHead(sid: number, mode: 'claim' | 'next', check: string, token: string, batch: number): Promise<FetchReply> {
+  /**
+   * Claims the school for a drain job (mode claim: check = epoch) or continues (mode next: check =
+   * token). With `wakeChannel` (mode next), an empty outbox answers `waiting`: the drainer keeps the
+   * school and a new event is published to that channel (drain-waker.ts).
+   */
+  async fetchHead(sid: number, mode: 'claim' | 'next', check: string, token: string, batch: number, wakeChannel?: string): Promise<FetchReply> {
     const mark = this.replicas.mark();
-    const reply = await this.drainScripts.fetchHead({ sid, mode, check, token, batch, nowMs: Date.now(), withTrace: this.readTraces });
+    const reply = await this.drainScripts.fetchHead({ sid, mode, check, token, batch, nowMs: Date.now(), withTrace: this.readTraces, wakeChannel });
     if (reply.kind !== 'ok') return reply;
     // A claim's write follows the last settle of the school, maybe another worker's whose WAIT
     // failed: confirmed, that settle is on the replicas before anything after it is pushed.

@@ -4,7 +4,10 @@
   ARGV[1] mode "claim" | "next"   ARGV[2] epoch (claim) or owner token (next)
   ARGV[3] new owner token (claim)  ARGV[4] batch size  ARGV[5] now (ms)
   ARGV[6] event key prefix ("<prefix>:{s<sid>}:e:")  ARGV[7] "1": also each event's `tp` (tracing on)
+  ARGV[8] (next only) the worker's wake channel: on an empty outbox the drainer keeps the school
+          and waits (phase waiting) until an event is published to it there; absent or "": release
   Returns {"stale"} (another job owns the school), {"idle"} (outbox empty, drain released),
+          {"waiting"} (outbox empty, the drainer keeps the school: ARGV[8]),
           {"held"} (school not active, drain released), or
           {"ok", endpointUrl, secret, id1, json1, attempts1, acceptedAtMs1, id2, ...}
           where json is false when the event record is gone; with ARGV[7] each event has a fifth
@@ -20,8 +23,10 @@ if mode == 'claim' then
     return {'stale'}
   end
   redis.call('HSET', KEYS[2], 'owner', token, 'phase', 'draining', 'at', nowMs)
-elseif redis.call('HGET', KEYS[2], 'owner') ~= check then
-  return {'stale'}
+else
+  local state = redis.call('HMGET', KEYS[2], 'owner', 'phase')
+  if state[1] ~= check then return {'stale'} end
+  if state[2] == 'waiting' then redis.call('HSET', KEYS[2], 'phase', 'draining', 'wch', '', 'at', nowMs) end
 end
 
 local school = redis.call('HMGET', KEYS[1], 'status', 'url', 'secret')
@@ -32,6 +37,11 @@ end
 local withTrace = ARGV[7] == '1'
 local ids = redis.call('LRANGE', KEYS[3], 0, batch - 1)
 if #ids == 0 then
+  local channel = ARGV[8]
+  if mode == 'next' and channel and channel ~= '' then
+    redis.call('HSET', KEYS[2], 'phase', 'waiting', 'wch', channel, 'at', nowMs)
+    return {'waiting'}
+  end
   release(KEYS[2], nowMs)
   return {'idle'}
 end

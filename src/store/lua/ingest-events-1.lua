@@ -28,6 +28,7 @@
        or {"no_school", sid} | {"id_taken", id} (strict and check modes; nothing written)
 ]]
 --- @include "key-schema"
+--- @include "drain-state"
 
 local input = cmsgpack.unpack(ARGV[1])
 local prefix, nowMs, appId, retentionS, mode = input.prefix, input.nowMs, input.appId, input.retentionS, input.mode
@@ -46,7 +47,7 @@ local function school(sid)
     -- The drain state mirrors the school's status (hold) and subscriptions (create-school,
     -- set-school-status, SchoolStore.update): one read. A school without the mirror (registered
     -- before it existed) is read from its own hash.
-    local st = redis.call('HMGET', t .. KEY.state, 'sched', 'ls', 'hold', 'subs', 'deleting')
+    local st = redis.call('HMGET', t .. KEY.state, 'sched', 'ls', 'hold', 'subs', 'deleting', 'phase', 'owner', 'wch')
     local status, subs = nil, st[4]
     if st[5] == '1' then
       -- Being deleted (mark-school-deleting): the school is gone.
@@ -58,7 +59,7 @@ local function school(sid)
       status, subs = h[1], h[2]
       if status == 'deleting' then status = nil end
     end
-    s = {status = status, subs = subs, sched = st[1], ls = tonumber(st[2] or '0')}
+    s = {status = status, subs = subs, sched = st[1], ls = tonumber(st[2] or '0'), phase = st[6], owner = st[7], wch = st[8]}
     schools[sid] = s
   end
   return s
@@ -200,6 +201,8 @@ for _, sid in ipairs(touchedOrder) do
     table.insert(wakes, epoch)
   else
     redis.call('HSET', stateKey, 'ls', ms)
+    -- A drainer lingering on the school's empty outbox takes the events at once.
+    if s.status == 'active' then notifyWaiting(stateKey, s.phase, s.owner, s.wch) end
   end
 end
 return {'ok', accepted, duplicates, wakes, samplesStarted, activity, skipped}

@@ -1,0 +1,102 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DrainLinger } from '../../workers/drain-linger.js';
+
+const channel = (listening = true) => ({ channel: 'cb:drain-wake:test', listening });
+
+function linger(lingerMs = 2000, concurrency = 4, wakes = channel()) {
+  const l = new DrainLinger(lingerMs, concurrency);
+  l.listenOn(wakes);
+  return l;
+}
+
+describe('DrainLinger', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('arms only when lingering is on, the channel is listened to and a slot is left', () => {
+    expect(linger(0).arm('t')).toBeUndefined();
+    expect(linger(2000, 4, channel(false)).arm('t')).toBeUndefined();
+    const none = new DrainLinger(2000, 4);
+    expect(none.arm('t')).toBeUndefined();
+    const full = linger(2000, 2);
+    full.started();
+    full.started();
+    expect(full.arm('t')).toBeUndefined();
+    full.ended();
+    expect(full.arm('t')).toBe('cb:drain-wake:test');
+  });
+
+  it('wakes the waiting drainer of the published token, and no other', async () => {
+    const l = linger();
+    l.arm('a');
+    l.arm('b');
+    const a = l.wait('a');
+    const b = l.wait('b');
+    expect(l.waitingCount).toBe(2);
+    l.wake('a');
+    await expect(a).resolves.toBe('event');
+    expect(l.waitingCount).toBe(1);
+    l.wake('b');
+    await expect(b).resolves.toBe('event');
+    expect(l.waitingCount).toBe(0);
+  });
+
+  it('keeps a message that arrives between the fetch and the wait', async () => {
+    const l = linger();
+    l.arm('a');
+    l.wake('a');
+    await expect(l.wait('a')).resolves.toBe('event');
+  });
+
+  it('forgets a disarmed token: a late message wakes nothing', async () => {
+    vi.useFakeTimers();
+    const l = linger(50);
+    l.arm('a');
+    l.disarm('a');
+    l.wake('a');
+    l.arm('a');
+    const waited = l.wait('a');
+    await vi.advanceTimersByTimeAsync(50);
+    await expect(waited).resolves.toBe('timeout');
+  });
+
+  it('ends a wait after DRAIN_LINGER_MS', async () => {
+    vi.useFakeTimers();
+    const l = linger(2000);
+    l.arm('a');
+    let reason: string | undefined;
+    void l.wait('a').then((r) => (reason = r));
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(reason).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(reason).toBe('timeout');
+  });
+
+  it('frees a slot when a new job takes the last one: the longest waiting drainer stops', async () => {
+    const l = linger(60_000, 3);
+    l.started();
+    l.started();
+    l.arm('old');
+    l.arm('new');
+    const old = l.wait('old');
+    let young: string | undefined;
+    void l.wait('new').then((r) => (young = r));
+    l.started();
+    await expect(old).resolves.toBe('evicted');
+    expect(young).toBeUndefined();
+    expect(l.waitingCount).toBe(1);
+    l.stop();
+  });
+
+  it('ends every wait on stop and arms nothing after it', async () => {
+    const l = linger(60_000);
+    l.arm('a');
+    const a = l.wait('a');
+    l.arm('b');
+    l.stop();
+    await expect(a).resolves.toBe('stopping');
+    await expect(l.wait('b')).resolves.toBe('stopping');
+    expect(l.arm('c')).toBeUndefined();
+  });
+});

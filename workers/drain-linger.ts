@@ -1,0 +1,122 @@
+/** Why a drainer waiting on its school's empty outbox stopped waiting. */
+export type WakeReason = 'event' | 'timeout' | 'evicted' | 'stopping';
+
+interface Waiter {
+  woken: boolean;
+  resolve?: (reason: WakeReason) => void;
+}
+
+/** What DrainLinger needs of the wake channel (DrainWakes). */
+export interface WakeChannel {
+  readonly channel: string;
+  readonly listening: boolean;
+}
+
+/**
+ * Lets a drain keep its school for a while when the outbox runs empty, instead of releasing it:
+ * at a steady rate most events arrive at a school whose outbox has just emptied, and waking the
+ * waiting drainer (one Pub/Sub message the ingest script publishes) costs a fraction of adding,
+ * fetching and finishing a new BullMQ job, and takes no trip through the queue.
+ *
+ * A waiting drain still holds one of the worker's `WORKER_CONCURRENCY` job slots, so waiting gives
+ * way to work: a drain waits only while a slot is left free for new jobs, and when a new drain job
+ * takes the last free slot, the drain that has waited longest stops waiting (and releases its
+ * school unless an event came). Every wait ends after `DRAIN_LINGER_MS`, on shutdown, and when its
+ * event is published. A drainer arms its token before the fetch that may leave it waiting, so a
+ * message that overtakes the fetch's reply is kept.
+ */
+export class DrainLinger {
+  /** Armed and waiting drainers by owner token, oldest first (Map keeps insertion order). */
+  private readonly waiters = new Map<string, Waiter>();
+  private waiting = 0;
+  private running = 0;
+  private stopped = false;
+
+  private wakes: WakeChannel | undefined;
+
+  constructor(
+    private readonly lingerMs: number,
+    private readonly concurrency: number,
+  ) {}
+
+  /** The channel the drainers wait on (none: they never wait); its messages go to `wake`. */
+  listenOn(wakes: WakeChannel | undefined): void {
+    this.wakes = wakes;
+  }
+
+  /** A drain job started (it holds a slot until `ended`); makes room when it took the last one. */
+  started(): void {
+    this.running++;
+    if (this.running >= this.concurrency) this.evictOldest();
+  }
+
+  ended(): void {
+    this.running--;
+  }
+
+  /**
+   * The channel to give the next fetch when the drainer may wait on an empty outbox (its token is
+   * armed from now on: `disarm` it when the fetch did not leave it waiting), or undefined.
+   */
+  arm(token: string): string | undefined {
+    if (this.lingerMs <= 0 || this.stopped || !this.wakes?.listening || this.running >= this.concurrency) return undefined;
+    this.waiters.set(token, { woken: false });
+    return this.wakes.channel;
+  }
+
+  disarm(token: string): void {
+    this.waiters.delete(token);
+  }
+
+  /** Waits for the armed token's event, at most DRAIN_LINGER_MS. */
+  wait(token: string): Promise<WakeReason> {
+    const waiter = this.waiters.get(token);
+    if (waiter?.woken) {
+      this.waiters.delete(token);
+      return Promise.resolve('event');
+    }
+    if (!waiter || this.stopped) {
+      this.waiters.delete(token);
+      return Promise.resolve('stopping');
+    }
+    this.waiting++;
+    return new Promise<WakeReason>((resolve) => {
+      const timer = setTimeout(() => waiter.resolve?.('timeout'), this.lingerMs);
+      waiter.resolve = (reason) => {
+        clearTimeout(timer);
+        waiter.resolve = undefined;
+        this.waiters.delete(token);
+        this.waiting--;
+        resolve(reason);
+      };
+    });
+  }
+
+  /** A message on the wake channel: the school of the drainer with this token got an event. */
+  wake(token: string): void {
+    const waiter = this.waiters.get(token);
+    if (!waiter) return;
+    if (waiter.resolve) waiter.resolve('event');
+    else waiter.woken = true;
+  }
+
+  /** Drainers waiting now (metrics, tests). */
+  get waitingCount(): number {
+    return this.waiting;
+  }
+
+  /** Shutdown: every wait ends now and no drain waits again. */
+  stop(): void {
+    this.stopped = true;
+    for (const waiter of [...this.waiters.values()]) waiter.resolve?.('stopping');
+  }
+
+  private evictOldest(): void {
+    for (const waiter of this.waiters.values()) {
+      if (waiter.resolve) {
+        waiter.resolve('evicted');
+        return;
+      }
+    }
+  }
+}
