@@ -8,7 +8,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: [
-      'test/integration/{delivery,outcomes,ordering-property,worker-crash,reconcile-jobs,classes-summary,ingest-journal,relay-smoke,school-self-service,alerts,crash-takeover}.test.ts',
+      'test/integration/{delivery,outcomes,ordering-property,worker-crash,reconcile-jobs,classes-summary,ingest-journal,relay-smoke,school-self-service,alerts,crash-takeover,drain-linger}.test.ts',
       'test/integration/{rooms,meeting}-*.test.ts',
       'test/api/{events-ingest,rooms,schools-apps,tokens,tenant-isolation}.test.ts',
       'test/api/meeting-*.test.ts',

@@ -44,7 +44,7 @@ export class DrainLinger {
     this.wakes = wakes;
   }
 
-  /** A drain job started (it holds a slot until `ended`); makes room when it took the last one. */
+  /** A job started (any kind: it holds a slot until `ended`); makes room when it took the last one. */
   started(): void {
     this.running++;
     if (this.running >= this.concurrency) this.evictOldest();

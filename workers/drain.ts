@@ -40,15 +40,7 @@ class SliceSigner {
  * wakes it, and starts a new slice, without a new job.
  */
 export async function processDrain(ctx: WorkerContext, job: Job<DrainJob>): Promise<void> {
-  ctx.linger.started();
-  try {
-    await drainSchool(ctx, job.data);
-  } finally {
-    ctx.linger.ended();
-  }
-}
-
-async function drainSchool(ctx: WorkerContext, { sid, epoch }: DrainJob): Promise<void> {
+  const { sid, epoch } = job.data;
   const token = randomUUID();
   const signer = new SliceSigner();
   const { drainBatch, drainSliceMs } = ctx.config;

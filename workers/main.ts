@@ -67,22 +67,31 @@ export function startWorkers(deps: Deps): RunningWorkers {
     outbox: new OutboxStore(drainRedis, keys, config.deliveryRetentionS, undefined, replicaWaitFor(drainRedis, config), deps.tracing !== undefined),
     pushGate: new PushGate(deps.schools, new PushWindow(drainRedis, keys)),
   };
+  const runJob = async (job: Job): Promise<unknown> => {
+    if (job.name === 'drain') {
+      // Commands fail fast while a connection is not ready (as on the stores' connection): the
+      // first jobs after start wait for it, as the process waited for the stores' one.
+      if (drainRedis.status !== 'ready') await waitReady(drainRedis, 10_000);
+      return processDrain(ctx, job as Job<DrainJob>);
+    }
+    if (job.name === 'verify') return processVerify(ctx, job as Job<VerifyJob>);
+    if (job.name === 'summary') return processSummary(ctx, job as Job<SummaryJob>);
+    if (job.name === 'net-report') return processNetReport(ctx, job as Job<NetReportJob>);
+    if (job.name === 'room-destroy') return processRoomDestroy(deps, job as Job<RoomDestroyJob>);
+    logger.error('unknown job kind', { name: job.name, jobId: job.id });
+  };
   const connection = createBullConnection(config);
   connection.on('error', (error: Error) => logger.warn('redis (worker) connection problem', { error: error.message }));
   const worker = new Worker(
     QUEUE_NAME,
     async (job: Job) => {
-      if (job.name === 'drain') {
-        // Commands fail fast while a connection is not ready (as on the stores' connection): the
-        // first jobs after start wait for it, as the process waited for the stores' one.
-        if (drainRedis.status !== 'ready') await waitReady(drainRedis, 10_000);
-        return processDrain(ctx, job as Job<DrainJob>);
+      // Every job holds a slot: a drain waiting on an empty outbox gives its slot up when a job takes the last one.
+      linger.started();
+      try {
+        return await runJob(job);
+      } finally {
+        linger.ended();
       }
-      if (job.name === 'verify') return processVerify(ctx, job as Job<VerifyJob>);
-      if (job.name === 'summary') return processSummary(ctx, job as Job<SummaryJob>);
-      if (job.name === 'net-report') return processNetReport(ctx, job as Job<NetReportJob>);
-      if (job.name === 'room-destroy') return processRoomDestroy(deps, job as Job<RoomDestroyJob>);
-      logger.error('unknown job kind', { name: job.name, jobId: job.id });
     },
     {
       connection,

@@ -31,7 +31,11 @@ export interface LatencyStages {
   /** Events of the phase, and those whose drain job is in the events stream's window (the sample). */
   events: number;
   sampled: number;
-  /** Of the sample: pushed by a drain job added for them (their school's drain was idle), share 0..1. */
+  /**
+   * Of the sample: pushed by a drain job added for them (their school's drain was idle), share 0..1;
+   * the rest were pushed by a drain already running, or waiting on the school's empty outbox
+   * (DRAIN_LINGER_MS) and woken through Pub/Sub.
+   */
   wokenShare: number;
   /** Woken events: job added − 202 (negative: the ingest adds the job before it answers). */
   jobAddedFrom202: StageFigures;
@@ -62,6 +66,12 @@ export interface DrainJobTimes {
 
 type StreamEntry = [string, string[]];
 
+/** BullMQ's events-stream entries of a phase, complete from `fromMs` (Redis's clock) on. */
+export interface RecordedStream {
+  entries: StreamEntry[];
+  fromMs: number;
+}
+
 const eventsKey = (cb: Classbell) => `${cb.deps.keys.bullPrefix}:${QUEUE_NAME}:events`;
 
 /**
@@ -71,6 +81,8 @@ const eventsKey = (cb: Classbell) => `${cb.deps.keys.bullPrefix}:${QUEUE_NAME}:e
  */
 export class EventsRecorder {
   private readonly entries: StreamEntry[] = [];
+  /** Redis's clock when recording started: every drain job added or started after it is recorded. */
+  private fromMs = 0;
   private last = '';
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> = Promise.resolve();
@@ -81,8 +93,12 @@ export class EventsRecorder {
   static async start(cb: Classbell): Promise<EventsRecorder> {
     const recorder = new EventsRecorder(eventsKey(cb));
     // From the newest entry now: the phase's entries are what comes after it.
-    const newest = (await recorder.redis.xrevrange(recorder.key, '+', '-', 'COUNT', 1)) as StreamEntry[];
+    const [newest, [seconds, micros]] = await Promise.all([
+      recorder.redis.xrevrange(recorder.key, '+', '-', 'COUNT', 1) as Promise<StreamEntry[]>,
+      recorder.redis.time(),
+    ]);
     recorder.last = newest[0]?.[0] ?? '0-0';
+    recorder.fromMs = Number(seconds ?? 0) * 1000 + Math.floor(Number(micros ?? 0) / 1000);
     recorder.timer = setInterval(() => {
       recorder.polling = recorder.polling.then(() => recorder.poll());
     }, 200);
@@ -99,18 +115,21 @@ export class EventsRecorder {
     }
   }
 
-  /** Stops polling after one last read; the entries of the phase. */
-  async stop(): Promise<StreamEntry[]> {
+  /** Stops polling after one last read; the entries of the phase and when they start. */
+  async stop(): Promise<RecordedStream> {
     clearInterval(this.timer);
     await this.polling;
     await this.poll();
     this.redis.disconnect();
-    return this.entries;
+    return { entries: this.entries, fromMs: this.fromMs };
   }
 }
 
-/** Drain jobs by school, from BullMQ's events stream entries: when each was added and first became active. */
-function drainJobsOf(entries: StreamEntry[]): { bySid: Map<number, DrainJobTimes[]>; fromMs: number } {
+/**
+ * Drain jobs by school, from BullMQ's events stream entries: when each was added and first became
+ * active; `fromMs`: from when the entries are complete (a recording's start, else the first entry).
+ */
+function drainJobsOf(entries: StreamEntry[], recordedFromMs?: number): { bySid: Map<number, DrainJobTimes[]>; fromMs: number } {
   const jobs = new Map<string, Partial<DrainJobTimes>>();
   for (const [id, fields] of entries) {
     const field = (name: string) => {
@@ -136,6 +155,7 @@ function drainJobsOf(entries: StreamEntry[]): { bySid: Map<number, DrainJobTimes
   }
   for (const list of bySid.values()) list.sort((a, b) => a.activeMs - b.activeMs);
   const first = entries[0]?.[0];
+  if (recordedFromMs !== undefined) return { bySid, fromMs: recordedFromMs };
   return { bySid, fromMs: first ? Number(first.slice(0, first.indexOf('-'))) : Infinity };
 }
 
@@ -227,8 +247,10 @@ export function stagesOf(events: PhaseEvent[], times: (EventTimes | undefined)[]
     // without a recorded push time, before the push arrived).
     const pushedMs = Number.isFinite(t.pushSentMs) ? t.pushSentMs : e.arrivedAt;
     const job = (bySid.get(e.sid) ?? []).filter((j) => j.activeMs <= pushedMs).pop();
-    if (!job) return;
     sampled++;
+    // No job of the school started in the window before the push: a drain that started earlier
+    // pushed it (still draining, or waiting on the empty outbox and woken through Pub/Sub).
+    if (!job) return;
     // Added at or after the event's acceptance: the job was added for it (its school's drain was idle).
     if (job.addedMs < t.acceptedMs) return;
     woken++;
@@ -249,9 +271,9 @@ export function stagesOf(events: PhaseEvent[], times: (EventTimes | undefined)[]
  * Reads the records after a phase and returns its stages; the drain jobs from the entries an
  * EventsRecorder copied during the phase, else from what the capped stream still holds.
  */
-export async function latencyStages(cb: Classbell, timings: IngestTiming[], arrivedAt: Map<string, number>, recorded?: StreamEntry[]): Promise<LatencyStages> {
+export async function latencyStages(cb: Classbell, timings: IngestTiming[], arrivedAt: Map<string, number>, recorded?: RecordedStream): Promise<LatencyStages> {
   const events = timings.flatMap((t) => t.ids.map((id) => ({ id, sid: sidOf(id), at202: t.ackMs, arrivedAt: arrivedAt.get(id) })));
-  const [times, entries] = await Promise.all([eventTimes(cb, events), recorded ?? streamNow(cb)]);
-  const { bySid, fromMs } = drainJobsOf(entries);
+  const [times, entries] = await Promise.all([eventTimes(cb, events), recorded?.entries ?? streamNow(cb)]);
+  const { bySid, fromMs } = drainJobsOf(entries, recorded?.fromMs);
   return stagesOf(events, times, bySid, fromMs);
 }

@@ -127,7 +127,7 @@ const n = (v: number, d = 0) => (Number.isFinite(v) ? v.toLocaleString('en-US', 
 const stageRow = (label: string, f: StageFigures) => [label, n(f.p50Ms, 2), n(f.p99Ms, 2), n(f.maxMs, 2)];
 
 function printStages(title: string, s: LatencyStages, table: Table): void {
-  console.log(`\n${title} (${n(s.events)} events; ${n(s.sampled)} in BullMQ's events-stream window, ${n(s.wokenShare * 100, 1)} % of them woke their school's drain; ${n(s.unreadable)} unreadable):`);
+  console.log(`\n${title} (${n(s.events)} events; ${n(s.sampled)} in BullMQ's events-stream window, ${n(s.wokenShare * 100, 1)} % of them woke their school's drain through a new job, the rest were pushed by a drain already running or waiting on the empty outbox; ${n(s.unreadable)} unreadable):`);
   console.log(table([
     ['stage', 'p50 ms', 'p99 ms', 'max ms'],
     stageRow('202 → drain job added (woken; < 0: added before the 202)', s.jobAddedFrom202),

@@ -73,6 +73,20 @@ describe('drains linger on an empty outbox', () => {
     expect((await state()).epoch).toBe(waiting.epoch + 1);
   });
 
+  it('the ingest wakes the waiting drain at once: a 60 s wait would outlast the test', async () => {
+    const { post, delivered, state } = await setUp({ DRAIN_LINGER_MS: '60000' });
+    await delivered(await post(1));
+    const { epoch } = await waitFor('drain waiting', async () => {
+      const s = await state();
+      return s.phase === 'waiting' ? s : undefined;
+    });
+    for (let i = 2; i <= 3; i++) {
+      await delivered(await post(i));
+      await waitFor('drain waiting again', async () => (await state()).phase === 'waiting');
+    }
+    expect((await state()).epoch).toBe(epoch);
+  });
+
   it('a delete wakes the waiting drain: its job ends at once, not when the wait would', async () => {
     const { h, sid, post, delivered, state } = await setUp({ DRAIN_LINGER_MS: '60000' });
     await delivered(await post(1));
