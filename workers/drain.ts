@@ -11,7 +11,8 @@ import { ensureDrainJob } from './drain-recovery.js';
 import { pushSigned, type SignedPush } from './push.js';
 import { tracedPush } from './traced-push.js';
 
-type Step = 'next' | 'refetch' | 'stop';
+/** After a head: go on with the batch, read the head again, wait on the empty outbox, or end the job. */
+type Step = 'next' | 'refetch' | 'wait' | 'stop';
 
 /**
  * SafeKey = md5(SECRET + TimeStamp) is the same for every push of a school within one second: a
@@ -69,10 +70,17 @@ export async function processDrain(ctx: WorkerContext, job: Job<DrainJob>): Prom
       continue;
     }
     if (fetched.kind !== 'ok') return;
-    for (const head of fetched.events) {
-      const step = await pushHead(ctx, sid, token, fetched.endpointUrl, fetched.secret, head, signer);
+    const { events, endpointUrl, secret } = fetched;
+    let step: Step = 'next';
+    for (const [i, head] of events.entries()) {
+      // The batch's last event may empty the outbox: its settle then leaves the drainer waiting.
+      step = await pushHead(ctx, { sid, token, url: endpointUrl, secret, signer, mayWait: i === events.length - 1 }, head);
       if (step === 'stop') return;
-      if (step === 'refetch' || ctx.stopping.value) break;
+      if (step !== 'next' || ctx.stopping.value) break;
+    }
+    if (step === 'wait') {
+      fetched = { kind: 'waiting' };
+      continue;
     }
     if (ctx.stopping.value || Date.now() >= sliceEnd) {
       const next = await ctx.outbox.yieldDrain(sid, token);
@@ -83,7 +91,18 @@ export async function processDrain(ctx: WorkerContext, job: Job<DrainJob>): Prom
   }
 }
 
-async function pushHead(ctx: WorkerContext, sid: number, token: string, url: string, secret: string, head: HeadEvent, signer: SliceSigner): Promise<Step> {
+/** What pushHead needs of the slice: the school, its drainer's token, its endpoint, and whether the head may be the outbox's last. */
+interface SliceHead {
+  sid: number;
+  token: string;
+  url: string;
+  secret: string;
+  signer: SliceSigner;
+  mayWait: boolean;
+}
+
+async function pushHead(ctx: WorkerContext, slice: SliceHead, head: HeadEvent): Promise<Step> {
+  const { sid, token, url, secret, signer } = slice;
   if (head.json === null) {
     ctx.logger.warn('queued event has no record any more; dropped from the outbox', { sid, eventId: head.id });
     const gone = await ctx.outbox.settle(sid, token, head.id, null);
@@ -104,14 +123,18 @@ async function pushHead(ctx: WorkerContext, sid: number, token: string, url: str
   };
   const report = ctx.tracing === undefined ? await pushSigned(ctx.client, push) : await tracedPush(ctx.tracing, ctx.client, push, sid, head, wire.Cmd as string | number);
   await ctx.pushGate.ended(sid);
-  const settled = await ctx.outbox.settle(sid, token, head.id, report.attempt, report.errorText);
+  const channel = slice.mayWait && report.acknowledged ? ctx.linger.arm(token) : undefined;
+  const settled = await ctx.outbox.settle(sid, token, head.id, report.attempt, report.errorText, channel);
+  if (channel !== undefined && settled.kind !== 'waiting') ctx.linger.disarm(token);
   const { metrics } = ctx.deps;
   metrics.pushes.inc({ outcome: report.attempt.outcome });
   metrics.pushDuration.observe(report.attempt.durationMs / 1000);
-  if (settled.kind === 'ok' && report.acknowledged) metrics.ingestToAck.observe(Math.max(0, Date.now() - head.acceptedAtMs) / 1000);
+  if ((settled.kind === 'ok' || settled.kind === 'waiting') && report.acknowledged) metrics.ingestToAck.observe(Math.max(0, Date.now() - head.acceptedAtMs) / 1000);
   switch (settled.kind) {
     case 'ok':
       return 'next';
+    case 'waiting':
+      return 'wait';
     case 'moved':
       return 'refetch';
     case 'retry': {

@@ -62,6 +62,8 @@ export interface SettleItemInput {
   /** delivered | gone | the failure's outcome. */
   outcome: string;
   error: string;
+  /** The drainer's wake channel, when it may wait on the school's outbox if this head was its last event. */
+  wch?: string;
 }
 
 /** settle-heads' input; every item's school lives on one Redis node (the first one routes the call). */
@@ -73,10 +75,10 @@ export interface SettleInput {
 }
 
 export type SettleResult =
-  | { kind: 'stale' | 'moved' | 'ok' | 'held' }
+  | { kind: 'stale' | 'moved' | 'ok' | 'waiting' | 'held' }
   | { kind: 'retry'; headAttempts: number; epoch: number };
 
-const SETTLE_CODES = ['stale', 'moved', 'ok', 'held'] as const;
+const SETTLE_CODES = ['stale', 'moved', 'ok', 'waiting', 'held'] as const;
 
 const EMPTY_INGEST: IngestReply = { kind: 'ok', accepted: [], duplicates: [], wakes: [], samplesStarted: [], activity: [], skipped: [] };
 

@@ -200,10 +200,11 @@ export class OutboxStore {
 
   /**
    * Records the head's attempt (or `gone`: a head whose record vanished is dropped). The settles
-   * of one event-loop turn go to Redis together (SettleBatch).
+   * of one event-loop turn go to Redis together (SettleBatch). With `waitChannel`, a delivered head
+   * that empties the outbox answers `waiting`: the drainer keeps the school, as fetch-head's next.
    */
-  settle(sid: number, token: string, eventId: string, attempt: Attempt | null, errorText = ''): Promise<SettleResult> {
-    return this.settles.settle({ sid, token, eventId, attemptJson: attempt ? JSON.stringify(attempt) : '', outcome: attempt?.outcome ?? 'gone', errorText });
+  settle(sid: number, token: string, eventId: string, attempt: Attempt | null, errorText = '', waitChannel?: string): Promise<SettleResult> {
+    return this.settles.settle({ sid, token, eventId, attemptJson: attempt ? JSON.stringify(attempt) : '', outcome: attempt?.outcome ?? 'gone', errorText, waitChannel });
   }
 
   /** The school's drain state (see drain-state.ts). */

@@ -2,7 +2,7 @@ import type { RedisClient } from '../lib/redis.js';
 import { flushWrites } from '../lib/redis-coalesce.js';
 import type { Keys } from './keys.js';
 import type { ReplicaWait } from './replica-wait.js';
-import { OutboxScripts, type SettleInput, type SettleResult } from './outbox-scripts.js';
+import { OutboxScripts, type SettleInput, type SettleItemInput, type SettleResult } from './outbox-scripts.js';
 
 export type { SettleResult } from './outbox-scripts.js';
 
@@ -16,6 +16,8 @@ export interface SettleItem {
   /** delivered | gone | the failure's outcome. */
   outcome: string;
   errorText: string;
+  /** The drainer's wake channel: when this head empties the outbox, the drainer waits (`waiting`). */
+  waitChannel?: string | undefined;
 }
 
 interface Pending {
@@ -84,7 +86,11 @@ export class SettleBatch {
   private async send(items: Pending[], mayRetryAlone: boolean): Promise<void> {
     const input: SettleInput = {
       nowMs: Date.now(), retentionS: this.retentionS, attemptsKept: this.attemptsKept,
-      items: items.map(({ item: it }) => ({ sid: String(it.sid), token: it.token, id: it.eventId, attempt: it.attemptJson, outcome: it.outcome, error: it.errorText })),
+      items: items.map(({ item: it }) => {
+        const item: SettleItemInput = { sid: String(it.sid), token: it.token, id: it.eventId, attempt: it.attemptJson, outcome: it.outcome, error: it.errorText };
+        if (it.waitChannel) item.wch = it.waitChannel;
+        return item;
+      }),
     };
     const mark = this.replicas?.mark() ?? 0;
     let results: SettleResult[];

@@ -73,13 +73,32 @@ describe('school and drain scripts', () => {
     expect(await drain.takeOverDrain({ sid: SID, epoch: 2, nowMs: 5_000 })).toBe(3);
   });
 
+  it('leaves a drainer waiting on its wake channel over an empty outbox, back to draining at its next fetch', async () => {
+    expect(await drain.fetchHead({ sid: SID, mode: 'claim', check: '3', token: 'w', batch: 10, nowMs: 5_100 })).toMatchObject({ kind: 'ok' });
+    const held = await redis.lrange(keys.outbox(SID), 0, -1);
+    await redis.del(keys.outbox(SID));
+    expect(await drain.fetchHead({ sid: SID, mode: 'next', check: 'w', token: 'w', batch: 10, nowMs: 5_200, wakeChannel: 'cb:drain-wake:x' })).toEqual({ kind: 'waiting' });
+    expect(await redis.hmget(keys.state(SID), 'phase', 'wch', 'sched', 'owner', 'at')).toEqual(['waiting', 'cb:drain-wake:x', '1', 'w', '5200']);
+    await redis.rpush(keys.outbox(SID), ...held);
+    expect(await drain.fetchHead({ sid: SID, mode: 'next', check: 'w', token: 'w', batch: 1, nowMs: 5_300, wakeChannel: 'cb:drain-wake:x' })).toMatchObject({ kind: 'ok' });
+    expect(await redis.hmget(keys.state(SID), 'phase', 'wch', 'at')).toEqual(['draining', '', '5300']);
+    await redis.del(keys.outbox(SID));
+    expect(await drain.fetchHead({ sid: SID, mode: 'next', check: 'w', token: 'w', batch: 10, nowMs: 5_400, wakeChannel: 'cb:drain-wake:x' })).toEqual({ kind: 'waiting' });
+    // A crashed waiting drainer's school is taken over like a draining one's.
+    expect(await drain.takeOverDrain({ sid: SID, epoch: 3, nowMs: 5_500 })).toBe(4);
+    expect(await redis.hmget(keys.state(SID), 'phase', 'wch', 'owner')).toEqual(['queued', '', '']);
+    // Without a channel an empty outbox releases the school.
+    expect(await drain.fetchHead({ sid: SID, mode: 'claim', check: '4', token: 'v', batch: 10, nowMs: 5_600 })).toEqual({ kind: 'idle' });
+    expect(await redis.hmget(keys.state(SID), 'phase', 'sched')).toEqual(['idle', '0']);
+  });
+
   it('marks the school deleting, then leaves only its epoch', async () => {
     await redis.hset(keys.school(SID), 'apiKeyHash', 'h1');
     expect(await schools.markSchoolDeleting({ sid: SID, nowMs: 6_000 })).toEqual({ kind: 'marked', apiKeyHash: 'h1' });
     expect(await schools.setSchoolStatus({ sid: SID, action: 'pause', nowMs: 6_001, verifyId: '', errorText: '' })).toEqual({ kind: 'missing' });
     await schools.finishSchoolDelete({ sid: SID });
     expect(await redis.exists(keys.school(SID))).toBe(0);
-    expect(await redis.hgetall(keys.state(SID))).toEqual({ epoch: '4' });
+    expect(await redis.hgetall(keys.state(SID))).toEqual({ epoch: '5' });
     expect(await schools.markSchoolDeleting({ sid: SID, nowMs: 7_000 })).toEqual({ kind: 'missing' });
   });
 });

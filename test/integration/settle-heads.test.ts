@@ -5,6 +5,7 @@
 import type { RedisClient } from '../../src/lib/redis.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keys } from '../../src/store/keys.js';
+import { DrainScripts } from '../../src/store/drain-scripts.js';
 import { OutboxScripts } from '../../src/store/outbox-scripts.js';
 import { SchoolScripts } from '../../src/store/school-scripts.js';
 import { dropPrefix, testRedis, uniquePrefix } from '../helpers/harness.js';
@@ -35,7 +36,7 @@ describe('settle-heads', () => {
     for (const id of ids) await redis.hset(keys.event(SID, id), 'ev', '{}', 'at', 1);
   }
 
-  type Item = { sid: number; id: string; outcome: string; token?: string };
+  type Item = { sid: number; id: string; outcome: string; token?: string; wch?: string };
   function settleMany(items: Item[], nowMs: number) {
     // The script through its typed call alone (no SettleBatch): this file tests the script.
     return new OutboxScripts(redis, keys).settleHeads({
@@ -43,6 +44,7 @@ describe('settle-heads', () => {
       items: items.map((it) => ({
         sid: String(it.sid), token: it.token ?? TOKEN, id: it.id, attempt: JSON.stringify({ n: 1, outcome: it.outcome }), outcome: it.outcome,
         error: it.outcome === 'delivered' ? '' : 'HTTP 500',
+        ...(it.wch ? { wch: it.wch } : {}),
       })),
     });
   }
@@ -64,6 +66,22 @@ describe('settle-heads', () => {
     expect(await settle('b', 'delivered', now + 1)).toEqual({ kind: 'ok' });
     expect(await redis.hgetall(keys.deliveriesPerMinute(SID))).toEqual({ '1000': '2' });
     expect(await redis.hget(keys.state(SID), 'delivered')).toBe('2');
+  });
+
+  it('leaves the drainer waiting on its channel when the delivered head was the outbox\'s last, and only then', async () => {
+    await fresh(['a', 'b']);
+    const now = 1_000 * MINUTE;
+    expect(await settleMany([{ sid: SID, id: 'a', outcome: 'delivered', wch: 'cb:drain-wake:w1' }], now)).toEqual([{ kind: 'ok' }]);
+    expect(await redis.hmget(keys.state(SID), 'phase', 'wch')).toEqual(['draining', null]);
+    expect(await settleMany([{ sid: SID, id: 'b', outcome: 'delivered', wch: 'cb:drain-wake:w1' }], now + 1)).toEqual([{ kind: 'waiting' }]);
+    expect(await redis.hmget(keys.state(SID), 'phase', 'wch', 'sched', 'owner', 'at', 'delivered')).toEqual(['waiting', 'cb:drain-wake:w1', '1', TOKEN, String(now + 1), '2']);
+    // An event requeued for the school now wakes the waiting drainer: its owner token, on its channel.
+    const sub = testRedis();
+    const got = new Promise<[string, string]>((resolve) => sub.on('message', (channel: string, message: string) => resolve([channel, message])));
+    await sub.subscribe('cb:drain-wake:w1');
+    expect(await new DrainScripts(redis, keys).requeueEvents({ sid: SID, nowMs: now + 2, ids: ['a'] })).toEqual({ requeued: 1, wakeEpoch: null });
+    expect(await got).toEqual(['cb:drain-wake:w1', TOKEN]);
+    sub.disconnect();
   });
 
   it('puts a head that is not the settled event back, and answers moved', async () => {

@@ -10,10 +10,13 @@
   ARGV[1] the batch, msgpack-packed by OutboxScripts.settleHeads (SettleInput): {prefix, nowMs, retentionS (s),
           attemptsKept (per event), items = {{sid (a string), token (the drainer's), id (the head
           event), attempt (its JSON, "" for gone), outcome (delivered | gone | a failure), error (the
-          failure's text)}, ...}}
+          failure's text), wch (absent, or the drainer's wake channel: when the delivered head
+          was the last event of the outbox, the drainer keeps the school and waits, as fetch-head
+          next does)}, ...}}
   Returns one reply per item, in order:
           {"stale"} (ownership lost: stop), {"moved"} (the head changed, e.g. skipped: refetch),
-          {"ok"} (delivered), {"held"} (delivered, but the school is no longer active: stop),
+          {"ok"} (delivered), {"waiting"} (delivered, the outbox is empty and the drainer waits on
+          wch), {"held"} (delivered, but the school is no longer active: stop),
           {"retry", headAttempts, epoch} (failure recorded; add job d-<sid>-<epoch> after the delay;
           the same failure sent again answers the same, so a retried batch loses no retry job)
 ]]
@@ -23,7 +26,7 @@
 local input = cmsgpack.unpack(ARGV[1])
 local prefix, nowMs, retentionS, keep = input.prefix, input.nowMs, input.retentionS, input.attemptsKept
 
-local function settle(sid, token, id, attempt, outcome, errorText)
+local function settle(sid, token, id, attempt, outcome, errorText, wakeChannel)
   local tag = schoolTag(prefix, sid)
   local stateKey, outboxKey = tag .. KEY.state, tag .. KEY.outbox
   local eventKey, perMinuteKey = tag .. KEY.eventPrefix .. id, tag .. KEY.perMinute
@@ -100,6 +103,11 @@ local function settle(sid, token, id, attempt, outcome, errorText)
       release(stateKey, nowMs)
       return {'held'}
     end
+    -- The last event of the outbox: the drainer waits for the next one without another fetch.
+    if wakeChannel and wakeChannel ~= '' and redis.call('LLEN', outboxKey) == 0 then
+      redis.call('HSET', stateKey, 'phase', 'waiting', 'wch', wakeChannel, 'at', nowMs)
+      return {'waiting'}
+    end
     return {'ok'}
   end
 
@@ -118,6 +126,6 @@ end
 
 local replies = {}
 for i, item in ipairs(input.items) do
-  replies[i] = settle(item.sid, item.token, item.id, item.attempt, item.outcome, item.error)
+  replies[i] = settle(item.sid, item.token, item.id, item.attempt, item.outcome, item.error, item.wch)
 end
 return replies
