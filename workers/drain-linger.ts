@@ -6,6 +6,12 @@ interface Waiter {
   resolve?: (reason: WakeReason) => void;
 }
 
+/** Told how many drains wait now and how each wait ended (the worker's metrics). */
+export interface LingerObserver {
+  waiting(count: number): void;
+  ended(reason: WakeReason): void;
+}
+
 /** What DrainLinger needs of the wake channel (DrainWakes). */
 export interface WakeChannel {
   readonly channel: string;
@@ -37,6 +43,7 @@ export class DrainLinger {
   constructor(
     private readonly lingerMs: number,
     private readonly concurrency: number,
+    private readonly observer: LingerObserver = { waiting: () => undefined, ended: () => undefined },
   ) {}
 
   /** The channel the drainers wait on (none: they never wait); its messages go to `wake`. */
@@ -80,6 +87,7 @@ export class DrainLinger {
       return Promise.resolve('stopping');
     }
     this.waiting++;
+    this.observer.waiting(this.waiting);
     return new Promise<WakeReason>((resolve) => {
       const timer = setTimeout(() => waiter.resolve?.('timeout'), this.lingerMs);
       waiter.resolve = (reason) => {
@@ -87,6 +95,8 @@ export class DrainLinger {
         waiter.resolve = undefined;
         this.waiters.delete(token);
         this.waiting--;
+        this.observer.waiting(this.waiting);
+        this.observer.ended(reason);
         resolve(reason);
       };
     });

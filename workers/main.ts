@@ -55,7 +55,10 @@ export function startWorkers(deps: Deps): RunningWorkers {
   // coalesces its writes like the stores' connection.
   const drainRedis = createStoreConnection(config, logger, 'redis (drain)');
   // Drains wait on an empty outbox for the school's next event, woken on this worker's channel.
-  const linger = new DrainLinger(config.drainLingerMs, config.workerConcurrency);
+  const linger = new DrainLinger(config.drainLingerMs, config.workerConcurrency, {
+    waiting: (count) => deps.metrics.drainsWaiting.set(count),
+    ended: (reason) => deps.metrics.drainWaits.inc({ end: reason }),
+  });
   const wakes = config.drainLingerMs > 0
     ? new DrainWakes(config, keys, (token) => linger.wake(token), (error) => logger.warn('redis (drain wakes) connection problem', { error: error.message }))
     : undefined;

@@ -37,6 +37,13 @@ export class Metrics {
   readonly schools = new Gauge({
     name: 'classbell_schools', help: 'Registered schools by status', labelNames: ['status'] as const, registers: [this.registry],
   });
+  readonly drainsWaiting = new Gauge({
+    name: 'classbell_drains_waiting', help: 'Drains waiting on their school\'s empty outbox for its next event (DRAIN_LINGER_MS)', registers: [this.registry],
+  });
+  readonly drainWaits = new Counter({
+    name: 'classbell_drain_waits_total', help: 'Ended waits of drains on an empty outbox, by how they ended (event, timeout, evicted: a job needed the slot, stopping)',
+    labelNames: ['end'] as const, registers: [this.registry],
+  });
   readonly activeRooms = new Gauge({ name: 'classbell_rooms_active', help: 'Rooms that exist now', registers: [this.registry] });
   readonly roomUsers = new Gauge({ name: 'classbell_room_users_online', help: 'Users online in rooms', registers: [this.registry] });
   private readonly collectors: ScrapeCollector[] = [];

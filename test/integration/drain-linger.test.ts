@@ -71,6 +71,10 @@ describe('drains linger on an empty outbox', () => {
     // The next event wakes the school with a new job.
     await delivered(await post(5));
     expect((await state()).epoch).toBe(waiting.epoch + 1);
+    // How the waits ended, for the operator: three by an event, the last one by its timeout.
+    const waits = await h.deps.metrics.registry.getSingleMetricAsString('classbell_drain_waits_total');
+    expect(waits).toContain('classbell_drain_waits_total{end="event"} 3');
+    expect(waits).toContain('classbell_drain_waits_total{end="timeout"} 1');
   });
 
   it('the ingest wakes the waiting drain at once: a 60 s wait would outlast the test', async () => {

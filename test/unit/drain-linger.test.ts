@@ -89,6 +89,21 @@ describe('DrainLinger', () => {
     l.stop();
   });
 
+  it('tells its observer how many drains wait and how each wait ended', async () => {
+    const seen: (number | string)[] = [];
+    const l = new DrainLinger(60_000, 4, { waiting: (n) => seen.push(n), ended: (reason) => seen.push(reason) });
+    l.listenOn(channel());
+    l.arm('a');
+    l.arm('b');
+    const a = l.wait('a');
+    const b = l.wait('b');
+    l.wake('b');
+    await b;
+    l.stop();
+    await a;
+    expect(seen).toEqual([1, 2, 1, 'event', 0, 'stopping']);
+  });
+
   it('ends every wait on stop and arms nothing after it', async () => {
     const l = linger(60_000);
     l.arm('a');
