@@ -78,13 +78,12 @@ export class DrainLinger {
   /** Waits for the armed token's event, at most DRAIN_LINGER_MS. */
   wait(token: string): Promise<WakeReason> {
     const waiter = this.waiters.get(token);
-    if (waiter?.woken) {
+    if (waiter?.woken || !waiter || this.stopped) {
+      // Woken before it waited, or nothing to wait for: over at once.
+      const reason: WakeReason = waiter?.woken ? 'event' : 'stopping';
       this.waiters.delete(token);
-      return Promise.resolve('event');
-    }
-    if (!waiter || this.stopped) {
-      this.waiters.delete(token);
-      return Promise.resolve('stopping');
+      this.observer.ended(reason);
+      return Promise.resolve(reason);
     }
     this.waiting++;
     this.observer.waiting(this.waiting);

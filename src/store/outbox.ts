@@ -186,7 +186,7 @@ export class OutboxStore {
   /**
    * Claims the school for a drain job (mode claim: check = epoch) or continues (mode next: check =
    * token). With `wakeChannel` (mode next), an empty outbox answers `waiting`: the drainer keeps the
-   * school and a new event is published to that channel (drain-waker.ts).
+   * school and a new event is published to that channel (drain-wakes.ts).
    */
   async fetchHead(sid: number, mode: 'claim' | 'next', check: string, token: string, batch: number, wakeChannel?: string): Promise<FetchReply> {
     const mark = this.replicas.mark();

@@ -202,7 +202,7 @@ for _, sid in ipairs(touchedOrder) do
   else
     redis.call('HSET', stateKey, 'ls', ms)
     -- A drainer lingering on the school's empty outbox takes the events at once.
-    if s.status == 'active' then notifyWaiting(stateKey, s.phase, s.owner, s.wch) end
+    if s.status == 'active' then notifyWaiting(s.phase, s.owner, s.wch) end
   end
 end
 return {'ok', accepted, duplicates, wakes, samplesStarted, activity, skipped}

@@ -16,5 +16,5 @@ redis.call('HSET', KEYS[1], 'status', 'deleting', 'updatedAt', ARGV[1])
 local waiting = redis.call('HMGET', KEYS[2], 'phase', 'owner', 'wch')
 redis.call('HINCRBY', KEYS[2], 'epoch', 1)
 redis.call('HSET', KEYS[2], 'deleting', '1', 'hold', '1', 'sched', '0', 'phase', 'idle', 'owner', '', 'wch', '', 'at', ARGV[1])
-notifyWaiting(KEYS[2], waiting[1], waiting[2], waiting[3])
+notifyWaiting(waiting[1], waiting[2], waiting[3])
 return redis.call('HGET', KEYS[1], 'apiKeyHash') or ''

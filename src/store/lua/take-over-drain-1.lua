@@ -1,6 +1,7 @@
 --[[
   Hands a school whose drainer died (its worker process's Redis connections are gone) while its
-  job was queued, draining or waiting on an empty outbox to a new drain job at once, instead of after the dead job's lock lapses.
+  job was queued, draining or waiting on an empty outbox to a new drain job at once, instead of
+  after the dead job's lock lapses.
   KEYS[1] state hash
   ARGV[1] the dead job's epoch  ARGV[2] now (ms)
   Returns the new epoch (add job d-<sid>-<epoch> now), or false when the dead job is not the

@@ -13,7 +13,7 @@
 -- Wakes a drainer that is waiting on the school's empty outbox (phase waiting): publishes its
 -- owner token on its worker's channel. A message lost on the way costs the drainer's wait (it
 -- looks at the outbox again when the wait ends), nothing more.
-local function notifyWaiting(stateKey, phase, owner, channel)
+local function notifyWaiting(phase, owner, channel)
   if phase == 'waiting' and owner and owner ~= '' and channel and channel ~= '' then
     redis.call('PUBLISH', channel, owner)
   end
@@ -26,7 +26,7 @@ local function wake(schoolKey, stateKey, outboxKey, nowMs)
   if redis.call('HGET', schoolKey, 'status') ~= 'active' then return false end
   local st = redis.call('HMGET', stateKey, 'sched', 'phase', 'owner', 'wch')
   if st[1] == '1' then
-    notifyWaiting(stateKey, st[2], st[3], st[4])
+    notifyWaiting(st[2], st[3], st[4])
     return false
   end
   if redis.call('LLEN', outboxKey) == 0 then return false end
