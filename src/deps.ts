@@ -79,7 +79,7 @@ export function createDeps(config: Readonly<Config>, logger: Logger, tracing?: T
     schools: new SchoolStore(redis, keys),
     classes: new ClassStore(redis, keys),
     netSamples: new NetSampleStore(redis, keys),
-    outbox: new OutboxStore(outboxRedis, keys, config.deliveryRetentionS, undefined, replicaWaitFor(outboxRedis, config)),
+    outbox: new OutboxStore(outboxRedis, keys, config.deliveryRetentionS, undefined, replicaWaitFor(outboxRedis, config), false, config.drainBatch),
     deliveries: new DeliveryStore(redis, keys),
     rooms: new RoomStore(redis, keys, config.roomEventBuffer, config.agoraRtmRest !== undefined),
     roomHub,

@@ -1,8 +1,17 @@
+import type { Handoff } from '../src/store/drain-wakes.js';
+
 /** Why a drainer waiting on its school's empty outbox stopped waiting. */
 export type WakeReason = 'event' | 'timeout' | 'evicted' | 'stopping';
 
+/** How a wait ended; woken by the ingest's handover, with the events to push (no fetch needed). */
+export interface Wake {
+  reason: WakeReason;
+  handoff?: Handoff;
+}
+
 interface Waiter {
   woken: boolean;
+  handoff?: Handoff;
   resolve?: (reason: WakeReason) => void;
 }
 
@@ -76,18 +85,18 @@ export class DrainLinger {
   }
 
   /** Waits for the armed token's event, at most DRAIN_LINGER_MS. */
-  wait(token: string): Promise<WakeReason> {
+  wait(token: string): Promise<Wake> {
     const waiter = this.waiters.get(token);
     if (waiter?.woken || !waiter || this.stopped) {
       // Woken before it waited, or nothing to wait for: over at once.
       const reason: WakeReason = waiter?.woken ? 'event' : 'stopping';
       this.waiters.delete(token);
       this.observer.ended(reason);
-      return Promise.resolve(reason);
+      return Promise.resolve(wakeOf(reason, waiter));
     }
     this.waiting++;
     this.observer.waiting(this.waiting);
-    return new Promise<WakeReason>((resolve) => {
+    return new Promise<Wake>((resolve) => {
       const timer = setTimeout(() => waiter.resolve?.('timeout'), this.lingerMs);
       waiter.resolve = (reason) => {
         clearTimeout(timer);
@@ -96,17 +105,22 @@ export class DrainLinger {
         this.waiting--;
         this.observer.waiting(this.waiting);
         this.observer.ended(reason);
-        resolve(reason);
+        resolve(wakeOf(reason, waiter));
       };
     });
   }
 
-  /** A message on the wake channel: the school of the drainer with this token got an event. */
-  wake(token: string): void {
+  /**
+   * A message on the wake channel: the school of the drainer with this token got events, handed
+   * over with the message or to be fetched. A token is armed for one wait only, so a message meant
+   * for an earlier wait wakes nothing.
+   */
+  wake(token: string, handoff?: Handoff): void {
     const waiter = this.waiters.get(token);
-    if (!waiter) return;
-    if (waiter.resolve) waiter.resolve('event');
-    else waiter.woken = true;
+    if (!waiter || waiter.woken) return;
+    waiter.woken = true;
+    if (handoff) waiter.handoff = handoff;
+    waiter.resolve?.('event');
   }
 
   /** Drainers waiting now (metrics, tests). */
@@ -128,4 +142,9 @@ export class DrainLinger {
       }
     }
   }
+}
+
+/** The handed-over events go only with a wake by the event itself. */
+function wakeOf(reason: WakeReason, waiter: Waiter | undefined): Wake {
+  return reason === 'event' && waiter?.handoff ? { reason, handoff: waiter.handoff } : { reason };
 }

@@ -37,21 +37,29 @@ class SliceSigner {
  * Drains one school for a time slice: pushes the head, waits for the acknowledgement, records it,
  * and only then goes on to the next event. A failure schedules a delayed retry job and ends the
  * slice; a slice that runs out of time or batch yields so other schools get their turn. When the
- * outbox runs empty the drain keeps the school for a while (DrainLinger): the school's next event
- * wakes it, and starts a new slice, without a new job.
+ * outbox runs empty the drain keeps the school for a while (DrainLinger): the school's next events
+ * wake it, handed over by the ingest, and start a new slice, without a new job or a fetch.
  */
 export async function processDrain(ctx: WorkerContext, job: Job<DrainJob>): Promise<void> {
   const { sid, epoch } = job.data;
-  const token = randomUUID();
+  const jobToken = randomUUID();
+  /** The owner token: the job's, then each wait's own (the wake messages of a wait name it). */
+  let token: string = jobToken;
+  let waits = 0;
+  const waitToken = () => `${jobToken}.${++waits}`;
   const signer = new SliceSigner();
   const { drainBatch, drainSliceMs } = ctx.config;
   let sliceEnd = Date.now() + drainSliceMs;
   /** The next head batch; with `mayWait`, an empty outbox leaves the drainer waiting for an event. */
   const fetchNext = async (mayWait: boolean) => {
-    const channel = mayWait ? ctx.linger.arm(token) : undefined;
-    const next = await ctx.outbox.fetchHead(sid, 'next', token, token, drainBatch, channel);
-    if (channel !== undefined && next.kind !== 'waiting') ctx.linger.disarm(token);
-    return next;
+    const next = mayWait ? waitToken() : token;
+    const channel = mayWait ? ctx.linger.arm(next) : undefined;
+    const fetched = await ctx.outbox.fetchHead(sid, 'next', token, next, drainBatch, channel);
+    if (channel !== undefined) {
+      if (fetched.kind === 'waiting') token = next;
+      else ctx.linger.disarm(next);
+    }
+    return fetched;
   };
   let fetched = await ctx.outbox.fetchHead(sid, 'claim', String(epoch), token, drainBatch);
   if (fetched.kind === 'stale') {
@@ -64,18 +72,27 @@ export async function processDrain(ctx: WorkerContext, job: Job<DrainJob>): Prom
     if (fetched.kind === 'waiting') {
       const woken = await ctx.linger.wait(token);
       // A woken drain starts a new slice: it pushed nothing while it waited.
-      if (woken === 'event') sliceEnd = Date.now() + drainSliceMs;
-      // Waiting again only after an event: otherwise an empty outbox releases the school.
-      fetched = await fetchNext(woken === 'event');
+      if (woken.reason === 'event') sliceEnd = Date.now() + drainSliceMs;
+      if (woken.handoff) {
+        // The ingest handed the school's new head over (the school is draining again): push it.
+        ctx.deps.metrics.drainHandoffs.inc(woken.handoff.events.length);
+        fetched = { kind: 'ok', ...woken.handoff };
+      } else {
+        // Waiting again only after an event: otherwise an empty outbox releases the school.
+        fetched = await fetchNext(woken.reason === 'event');
+      }
       continue;
     }
     if (fetched.kind !== 'ok') return;
     const { events, endpointUrl, secret } = fetched;
     let step: Step = 'next';
     for (const [i, head] of events.entries()) {
-      // The batch's last event may empty the outbox: its settle then leaves the drainer waiting.
-      step = await pushHead(ctx, { sid, token, url: endpointUrl, secret, signer, mayWait: i === events.length - 1 }, head);
+      // The batch's last event may empty the outbox: its settle then leaves the drainer waiting,
+      // with a token of the wait's own.
+      const nextToken = i === events.length - 1 ? waitToken() : undefined;
+      step = await pushHead(ctx, { sid, token, url: endpointUrl, secret, signer, waitToken: nextToken }, head);
       if (step === 'stop') return;
+      if (step === 'wait') token = nextToken!;
       if (step !== 'next' || ctx.stopping.value) break;
     }
     if (step === 'wait') {
@@ -91,14 +108,17 @@ export async function processDrain(ctx: WorkerContext, job: Job<DrainJob>): Prom
   }
 }
 
-/** What pushHead needs of the slice: the school, its drainer's token, its endpoint, and whether the head may be the outbox's last. */
+/**
+ * What pushHead needs of the slice: the school, its drainer's token, its endpoint, and, when the
+ * head may be the outbox's last, the token the drainer waits with if it is (`wait`).
+ */
 interface SliceHead {
   sid: number;
   token: string;
   url: string;
   secret: string;
   signer: SliceSigner;
-  mayWait: boolean;
+  waitToken: string | undefined;
 }
 
 async function pushHead(ctx: WorkerContext, slice: SliceHead, head: HeadEvent): Promise<Step> {
@@ -123,9 +143,10 @@ async function pushHead(ctx: WorkerContext, slice: SliceHead, head: HeadEvent): 
   };
   const report = ctx.tracing === undefined ? await pushSigned(ctx.client, push) : await tracedPush(ctx.tracing, ctx.client, push, sid, head, wire.Cmd as string | number);
   await ctx.pushGate.ended(sid);
-  const channel = slice.mayWait && report.acknowledged ? ctx.linger.arm(token) : undefined;
-  const settled = await ctx.outbox.settle(sid, token, head.id, report.attempt, report.errorText, channel);
-  if (channel !== undefined && settled.kind !== 'waiting') ctx.linger.disarm(token);
+  const { waitToken } = slice;
+  const channel = waitToken !== undefined && report.acknowledged ? ctx.linger.arm(waitToken) : undefined;
+  const settled = await ctx.outbox.settle(sid, token, head.id, report.attempt, report.errorText, channel, waitToken);
+  if (channel !== undefined && settled.kind !== 'waiting') ctx.linger.disarm(waitToken!);
   const { metrics } = ctx.deps;
   metrics.pushes.inc({ outcome: report.attempt.outcome });
   metrics.pushDuration.observe(report.attempt.durationMs / 1000);

@@ -60,7 +60,7 @@ export function startWorkers(deps: Deps): RunningWorkers {
     ended: (reason) => deps.metrics.drainWaits.inc({ end: reason }),
   });
   const wakes = config.drainLingerMs > 0
-    ? new DrainWakes(config, keys, (token) => linger.wake(token), (error) => logger.warn('redis (drain wakes) connection problem', { error: error.message }))
+    ? new DrainWakes(config, keys, (token, handoff) => linger.wake(token, handoff), (error) => logger.warn('redis (drain wakes) connection problem', { error: error.message }))
     : undefined;
   linger.listenOn(wakes);
   wakes?.start().catch((error: unknown) => logger.warn('drain wake channel not subscribed; drains release their schools at once', { error: error instanceof Error ? error.message : String(error) }));

@@ -44,6 +44,10 @@ export class Metrics {
     name: 'classbell_drain_waits_total', help: 'Ended waits of drains on an empty outbox, by how they ended (event, timeout, evicted: a job needed the slot, stopping)',
     labelNames: ['end'] as const, registers: [this.registry],
   });
+  readonly drainHandoffs = new Counter({
+    name: 'classbell_drain_handoff_events_total', help: 'Events the ingest handed to a drain waiting on their school\'s empty outbox (pushed without a fetch)',
+    registers: [this.registry],
+  });
   readonly activeRooms = new Gauge({ name: 'classbell_rooms_active', help: 'Rooms that exist now', registers: [this.registry] });
   readonly roomUsers = new Gauge({ name: 'classbell_room_users_online', help: 'Users online in rooms', registers: [this.registry] });
   private readonly collectors: ScrapeCollector[] = [];

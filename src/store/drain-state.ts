@@ -9,9 +9,9 @@ import type { Keys } from './keys.js';
  * |---|---|---|
  * | epoch | wake, reschedule (yield, settle failure, take-over-drain), mark-school-deleting | +1 for every new drain job; job `d-<sid>-<epoch>` is the only one that may claim. Kept when the school is deleted, so a school created again with the same sid never reuses a job id |
  * | sched | wake, reschedule ("1"), release ("0") | exactly one drain job is queued, delayed or running |
- * | owner | fetch-head claim (token), wake/reschedule/release ("") | the drainer pushing now; every write of a drainer checks it |
- * | phase | all of the above; fetch-head next (waiting ⇄ draining) | idle · queued · draining · waiting · retry_wait |
- * | wch | fetch-head next (waiting), cleared by every other transition | while waiting: the worker's wake channel (drain-wakes.ts); the ingest, wake() and mark-school-deleting publish the owner token there |
+ * | owner | fetch-head claim (token), fetch-head next and settle-heads when they leave the drainer waiting (the wait's own token), wake/reschedule/release ("") | the drainer pushing now; every write of a drainer checks it |
+ * | phase | all of the above; fetch-head next and settle-heads (draining → waiting), fetch-head next and the ingest's handover (waiting → draining) | idle · queued · draining · waiting · retry_wait |
+ * | wch | fetch-head next and settle-heads (waiting), cleared by every other transition | while waiting: the worker's wake channel (drain-wakes.ts); the ingest hands the school's new head there (or publishes the owner token, when the outbox held events already), wake() and mark-school-deleting publish the owner token there |
  * | at | all of the above | when sched/phase last changed (ms): the reconciler's age test |
  * | headAttempts, headFailingSince | settle-heads (failure +1, delivery 0), skip-head | the failing head |
  * | retryOf, retryReply | settle-heads (failure) | the last failure's "<token>/<event id>" and "<headAttempts>/<epoch>": a settle sent again after a lost reply answers the same |
@@ -22,7 +22,8 @@ import type { Keys } from './keys.js';
  *
  * Transitions: idle →(events arrive, school active: wake)→ queued →(claim)→ draining →(outbox
  * empty or school held: release)→ idle; draining →(outbox empty, the worker lets it linger)→
- * waiting →(an event is published to the drainer: next fetch)→ draining, or →(the wait ended with
+ * waiting →(the ingest hands the new events to the drainer, or an event is published to it and it
+ * fetches)→ draining, or →(the wait ended with
  * the outbox still empty: release)→ idle; draining →(slice over: yield)→ queued; draining →(push
  * failed: reschedule)→ retry_wait →(retry job claims)→ draining; queued, draining or waiting →(the job's
  * worker process died: take-over-drain)→ queued with a new epoch. A delete sets deleting and bumps

@@ -34,6 +34,8 @@ export interface IngestInput {
   retentionS: number;
   mode: 'strict' | 'check' | 'apply';
   events: IngestEventInput[];
+  /** At most this many of a school's new events are handed to its drainer waiting on the empty outbox (0: it is only woken). */
+  handoff?: number;
 }
 
 export type IngestReply =
@@ -64,6 +66,8 @@ export interface SettleItemInput {
   error: string;
   /** The drainer's wake channel, when it may wait on the school's outbox if this head was its last event. */
   wch?: string;
+  /** With wch: the drainer's token for that wait (its owner token once it waits). */
+  nt?: string;
 }
 
 /** settle-heads' input; every item's school lives on one Redis node (the first one routes the call). */

@@ -68,6 +68,12 @@ export class OutboxStore {
     private readonly replicas = new ReplicaWait(redis, 0, 0),
     /** Read each head's stored trace context too (a tracing worker: docs/tracing.md). */
     private readonly readTraces = false,
+    /**
+     * The ingest hands up to this many new events of a school straight to its drainer waiting on
+     * the empty outbox (DRAIN_BATCH; 0: the drainer is only woken and fetches them). Never with
+     * REDIS_MIN_REPLICAS_ACK: an event is pushed only once its replicas hold it.
+     */
+    private readonly handoffMax = 0,
   ) {
     this.settles = new SettleBatch(redis, keys, retentionS, ATTEMPTS_KEPT, nodeOfSchool, replicas);
     this.batchScripts = new OutboxScripts(redis, keys);
@@ -163,7 +169,7 @@ export class OutboxStore {
 
   private async ingestGroup(appId: string, entries: OutboxEntry[], nowMs: number, mode: 'strict' | 'check' | 'apply'): Promise<IngestResult> {
     const reply = await this.batchScripts.ingestEvents({
-      nowMs, appId, retentionS: this.retentionS, mode,
+      nowMs, appId, retentionS: this.retentionS, mode, handoff: this.replicas.enabled ? 0 : this.handoffMax,
       events: entries.map((e) => {
         const input: IngestEventInput = {
           id: e.id, sid: String(e.sid), indexed: e.indexed, type: e.type, json: e.json, classKey: e.classListKey ?? '', sampleKey: e.sampleKey ?? '',
@@ -186,7 +192,8 @@ export class OutboxStore {
   /**
    * Claims the school for a drain job (mode claim: check = epoch) or continues (mode next: check =
    * token). With `wakeChannel` (mode next), an empty outbox answers `waiting`: the drainer keeps the
-   * school and a new event is published to that channel (drain-wakes.ts).
+   * school, `token` is its owner token from then on, and a new event is published to that channel
+   * (drain-wakes.ts).
    */
   async fetchHead(sid: number, mode: 'claim' | 'next', check: string, token: string, batch: number, wakeChannel?: string): Promise<FetchReply> {
     const mark = this.replicas.mark();
@@ -201,10 +208,11 @@ export class OutboxStore {
   /**
    * Records the head's attempt (or `gone`: a head whose record vanished is dropped). The settles
    * of one event-loop turn go to Redis together (SettleBatch). With `waitChannel`, a delivered head
-   * that empties the outbox answers `waiting`: the drainer keeps the school, as fetch-head's next.
+   * that empties the outbox answers `waiting`: the drainer keeps the school, as fetch-head's next,
+   * and `waitToken` is its owner token from then on.
    */
-  settle(sid: number, token: string, eventId: string, attempt: Attempt | null, errorText = '', waitChannel?: string): Promise<SettleResult> {
-    return this.settles.settle({ sid, token, eventId, attemptJson: attempt ? JSON.stringify(attempt) : '', outcome: attempt?.outcome ?? 'gone', errorText, waitChannel });
+  settle(sid: number, token: string, eventId: string, attempt: Attempt | null, errorText = '', waitChannel?: string, waitToken?: string): Promise<SettleResult> {
+    return this.settles.settle({ sid, token, eventId, attemptJson: attempt ? JSON.stringify(attempt) : '', outcome: attempt?.outcome ?? 'gone', errorText, waitChannel, waitToken });
   }
 
   /** The school's drain state (see drain-state.ts). */

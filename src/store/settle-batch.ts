@@ -18,6 +18,8 @@ export interface SettleItem {
   errorText: string;
   /** The drainer's wake channel: when this head empties the outbox, the drainer waits (`waiting`). */
   waitChannel?: string | undefined;
+  /** With waitChannel: the drainer's token for that wait, the school's owner token once it waits. */
+  waitToken?: string | undefined;
 }
 
 interface Pending {
@@ -88,7 +90,10 @@ export class SettleBatch {
       nowMs: Date.now(), retentionS: this.retentionS, attemptsKept: this.attemptsKept,
       items: items.map(({ item: it }) => {
         const item: SettleItemInput = { sid: String(it.sid), token: it.token, id: it.eventId, attempt: it.attemptJson, outcome: it.outcome, error: it.errorText };
-        if (it.waitChannel) item.wch = it.waitChannel;
+        if (it.waitChannel) {
+          item.wch = it.waitChannel;
+          if (it.waitToken) item.nt = it.waitToken;
+        }
         return item;
       }),
     };

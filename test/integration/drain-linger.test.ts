@@ -75,6 +75,9 @@ describe('drains linger on an empty outbox', () => {
     const waits = await h.deps.metrics.registry.getSingleMetricAsString('classbell_drain_waits_total');
     expect(waits).toContain('classbell_drain_waits_total{end="event"} 3');
     expect(waits).toContain('classbell_drain_waits_total{end="timeout"} 1');
+    // The three events came with their wake: handed over by the ingest, pushed without a fetch.
+    const handoffs = await h.deps.metrics.registry.getSingleMetricAsString('classbell_drain_handoff_events_total');
+    expect(handoffs).toContain('classbell_drain_handoff_events_total 3');
   });
 
   it('the ingest wakes the waiting drain at once: a 60 s wait would outlast the test', async () => {

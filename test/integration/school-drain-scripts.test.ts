@@ -83,7 +83,15 @@ describe('school and drain scripts', () => {
     expect(await drain.fetchHead({ sid: SID, mode: 'next', check: 'w', token: 'w', batch: 1, nowMs: 5_300, wakeChannel: 'cb:drain-wake:x' })).toMatchObject({ kind: 'ok' });
     expect(await redis.hmget(keys.state(SID), 'phase', 'wch', 'at')).toEqual(['draining', '', '5300']);
     await redis.del(keys.outbox(SID));
-    expect(await drain.fetchHead({ sid: SID, mode: 'next', check: 'w', token: 'w', batch: 10, nowMs: 5_400, wakeChannel: 'cb:drain-wake:x' })).toEqual({ kind: 'waiting' });
+    // Each wait has its own owner token (ARGV[3]): taken only when the drainer is left waiting.
+    expect(await drain.fetchHead({ sid: SID, mode: 'next', check: 'w', token: 'w.2', batch: 10, nowMs: 5_400, wakeChannel: 'cb:drain-wake:x' })).toEqual({ kind: 'waiting' });
+    expect(await redis.hget(keys.state(SID), 'owner')).toBe('w.2');
+    await redis.rpush(keys.outbox(SID), ...held);
+    expect(await drain.fetchHead({ sid: SID, mode: 'next', check: 'w', token: 'w.3', batch: 1, nowMs: 5_410, wakeChannel: 'cb:drain-wake:x' })).toEqual({ kind: 'stale' });
+    expect(await drain.fetchHead({ sid: SID, mode: 'next', check: 'w.2', token: 'w.3', batch: 1, nowMs: 5_420, wakeChannel: 'cb:drain-wake:x' })).toMatchObject({ kind: 'ok' });
+    expect(await redis.hmget(keys.state(SID), 'owner', 'phase')).toEqual(['w.2', 'draining']);
+    await redis.del(keys.outbox(SID));
+    expect(await drain.fetchHead({ sid: SID, mode: 'next', check: 'w.2', token: 'w.3', batch: 10, nowMs: 5_430, wakeChannel: 'cb:drain-wake:x' })).toEqual({ kind: 'waiting' });
     // A crashed waiting drainer's school is taken over like a draining one's.
     expect(await drain.takeOverDrain({ sid: SID, epoch: 3, nowMs: 5_500 })).toBe(4);
     expect(await redis.hmget(keys.state(SID), 'phase', 'wch', 'owner')).toEqual(['queued', '', '']);

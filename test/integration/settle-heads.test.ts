@@ -36,7 +36,7 @@ describe('settle-heads', () => {
     for (const id of ids) await redis.hset(keys.event(SID, id), 'ev', '{}', 'at', 1);
   }
 
-  type Item = { sid: number; id: string; outcome: string; token?: string; wch?: string };
+  type Item = { sid: number; id: string; outcome: string; token?: string; wch?: string; nt?: string };
   function settleMany(items: Item[], nowMs: number) {
     // The script through its typed call alone (no SettleBatch): this file tests the script.
     return new OutboxScripts(redis, keys).settleHeads({
@@ -45,6 +45,7 @@ describe('settle-heads', () => {
         sid: String(it.sid), token: it.token ?? TOKEN, id: it.id, attempt: JSON.stringify({ n: 1, outcome: it.outcome }), outcome: it.outcome,
         error: it.outcome === 'delivered' ? '' : 'HTTP 500',
         ...(it.wch ? { wch: it.wch } : {}),
+        ...(it.nt ? { nt: it.nt } : {}),
       })),
     });
   }
@@ -82,6 +83,18 @@ describe('settle-heads', () => {
     expect(await new DrainScripts(redis, keys).requeueEvents({ sid: SID, nowMs: now + 2, ids: ['a'] })).toEqual({ requeued: 1, wakeEpoch: null });
     expect(await got).toEqual(['cb:drain-wake:w1', TOKEN]);
     sub.disconnect();
+  });
+
+  it('gives the school to the wait\'s own token when the drainer waits, and keeps its token when it does not', async () => {
+    await fresh(['a', 'b']);
+    expect(await settleMany([{ sid: SID, id: 'a', outcome: 'delivered', wch: 'cb:drain-wake:w1', nt: 'wait-1' }], 1)).toEqual([{ kind: 'ok' }]);
+    expect(await redis.hget(keys.state(SID), 'owner')).toBe(TOKEN);
+    expect(await settleMany([{ sid: SID, id: 'b', outcome: 'delivered', wch: 'cb:drain-wake:w1', nt: 'wait-1' }], 2)).toEqual([{ kind: 'waiting' }]);
+    expect(await redis.hmget(keys.state(SID), 'phase', 'owner')).toEqual(['waiting', 'wait-1']);
+    // The job's own token no longer owns the school.
+    await redis.rpush(keys.outbox(SID), 'a');
+    expect(await settle('a', 'delivered', 3)).toEqual({ kind: 'stale' });
+    expect(await settle('a', 'delivered', 3, 'wait-1')).toEqual({ kind: 'ok' });
   });
 
   it('puts a head that is not the settled event back, and answers moved', async () => {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Handoff } from '../../src/store/drain-wakes.js';
 import { DrainLinger } from '../../workers/drain-linger.js';
 
 const channel = (listening = true) => ({ channel: 'cb:drain-wake:test', listening });
@@ -35,10 +36,10 @@ describe('DrainLinger', () => {
     const b = l.wait('b');
     expect(l.waitingCount).toBe(2);
     l.wake('a');
-    await expect(a).resolves.toBe('event');
+    await expect(a).resolves.toEqual({ reason: 'event' });
     expect(l.waitingCount).toBe(1);
     l.wake('b');
-    await expect(b).resolves.toBe('event');
+    await expect(b).resolves.toEqual({ reason: 'event' });
     expect(l.waitingCount).toBe(0);
   });
 
@@ -46,7 +47,39 @@ describe('DrainLinger', () => {
     const l = linger();
     l.arm('a');
     l.wake('a');
-    await expect(l.wait('a')).resolves.toBe('event');
+    await expect(l.wait('a')).resolves.toEqual({ reason: 'event' });
+  });
+
+  it('gives the events handed over with the message to the woken drainer, whether it waits already or not', async () => {
+    const handoff: Handoff = { endpointUrl: 'http://school.test/push', secret: 's', events: [{ id: 'e1', json: '{}', attempts: 0, acceptedAtMs: 1 }] };
+    const l = linger();
+    l.arm('a');
+    const a = l.wait('a');
+    l.wake('a', handoff);
+    await expect(a).resolves.toEqual({ reason: 'event', handoff });
+    l.arm('b');
+    l.wake('b', handoff);
+    await expect(l.wait('b')).resolves.toEqual({ reason: 'event', handoff });
+  });
+
+  it('takes the first message of a wait: a second one (a bare wake after a handover) changes nothing', async () => {
+    const handoff: Handoff = { endpointUrl: 'http://school.test/push', secret: 's', events: [] };
+    const l = linger();
+    l.arm('a');
+    l.wake('a', handoff);
+    l.wake('a');
+    await expect(l.wait('a')).resolves.toEqual({ reason: 'event', handoff });
+  });
+
+  it('hands nothing over to a wait that ended before its message came', async () => {
+    vi.useFakeTimers();
+    const l = linger(50);
+    l.arm('a');
+    const waited = l.wait('a');
+    await vi.advanceTimersByTimeAsync(50);
+    l.wake('a', { endpointUrl: '', secret: '', events: [] });
+    await expect(waited).resolves.toEqual({ reason: 'timeout' });
+    expect(l.waitingCount).toBe(0);
   });
 
   it('forgets a disarmed token: a late message wakes nothing', async () => {
@@ -58,7 +91,7 @@ describe('DrainLinger', () => {
     l.arm('a');
     const waited = l.wait('a');
     await vi.advanceTimersByTimeAsync(50);
-    await expect(waited).resolves.toBe('timeout');
+    await expect(waited).resolves.toEqual({ reason: 'timeout' });
   });
 
   it('ends a wait after DRAIN_LINGER_MS', async () => {
@@ -66,7 +99,7 @@ describe('DrainLinger', () => {
     const l = linger(2000);
     l.arm('a');
     let reason: string | undefined;
-    void l.wait('a').then((r) => (reason = r));
+    void l.wait('a').then((r) => (reason = r.reason));
     await vi.advanceTimersByTimeAsync(1999);
     expect(reason).toBeUndefined();
     await vi.advanceTimersByTimeAsync(1);
@@ -81,9 +114,9 @@ describe('DrainLinger', () => {
     l.arm('new');
     const old = l.wait('old');
     let young: string | undefined;
-    void l.wait('new').then((r) => (young = r));
+    void l.wait('new').then((r) => (young = r.reason));
     l.started();
-    await expect(old).resolves.toBe('evicted');
+    await expect(old).resolves.toEqual({ reason: 'evicted' });
     expect(young).toBeUndefined();
     expect(l.waitingCount).toBe(1);
     l.stop();
@@ -110,8 +143,8 @@ describe('DrainLinger', () => {
     const a = l.wait('a');
     l.arm('b');
     l.stop();
-    await expect(a).resolves.toBe('stopping');
-    await expect(l.wait('b')).resolves.toBe('stopping');
+    await expect(a).resolves.toEqual({ reason: 'stopping' });
+    await expect(l.wait('b')).resolves.toEqual({ reason: 'stopping' });
     expect(l.arm('c')).toBeUndefined();
   });
 });

@@ -2,7 +2,9 @@
   Starts (claim) or continues (next) a drain slice: returns the first events of the outbox.
   KEYS[1] school hash   KEYS[2] state hash   KEYS[3] outbox list
   ARGV[1] mode "claim" | "next"   ARGV[2] epoch (claim) or owner token (next)
-  ARGV[3] new owner token (claim)  ARGV[4] batch size  ARGV[5] now (ms)
+  ARGV[3] new owner token (claim; next: the drainer's token for the wait, taken only when the
+          school is left waiting: each wait has its own, so a message meant for an earlier wait
+          wakes nothing)  ARGV[4] batch size  ARGV[5] now (ms)
   ARGV[6] event key prefix ("<prefix>:{s<sid>}:e:")  ARGV[7] "1": also each event's `tp` (tracing on)
   ARGV[8] (next only) the worker's wake channel: on an empty outbox the drainer keeps the school
           and waits (phase waiting) until an event is published to it there; absent or "": release
@@ -39,7 +41,7 @@ local ids = redis.call('LRANGE', KEYS[3], 0, batch - 1)
 if #ids == 0 then
   local channel = ARGV[8]
   if mode == 'next' and channel and channel ~= '' then
-    redis.call('HSET', KEYS[2], 'phase', 'waiting', 'wch', channel, 'at', nowMs)
+    redis.call('HSET', KEYS[2], 'phase', 'waiting', 'wch', channel, 'owner', token, 'at', nowMs)
     return {'waiting'}
   end
   release(KEYS[2], nowMs)

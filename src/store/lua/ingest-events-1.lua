@@ -10,7 +10,8 @@
           list of the class's in-class event ids, kept for the lesson summary), sampleKey ("" or a
           list where the raw event is appended instead of being stored and pushed: network samples,
           aggregated later), tp (absent, or the W3C traceparent to store as field `tp`: tracing
-          on)}, ...}}
+          on)}, ...}, handoff (0: off; else at most this many events are handed over to a
+          waiting drainer, see below)}
   mode: "strict" = check every event, then write all or nothing
         "check"  = check only, write nothing (first step of a batch that spans nodes)
         "apply"  = write every event that passes, skip the others (a journaled batch)
@@ -21,6 +22,13 @@
   event JSON, which has the type), `at`, `app` for client-chosen ids, and `tp` only when the event
   carries a trace context (tracing on); no `st` means pending,
   no `n` no attempt yet, no `q` queued once.
+  Handover: when a school's drainer waits on its empty outbox (phase waiting) and the outbox was
+  still empty before this batch, the batch's first `handoff` events of the school are its head:
+  they are published to the drainer's wake channel with the endpoint and secret, as a msgpack array
+  {owner token, url, secret, accepted at (ms), id1, json1, tp1 ("" for none), id2, ...}, and the
+  school is back to draining, so the drainer pushes them without a fetch. Otherwise (an outbox that
+  held requeued events, or handoff 0) the drainer is only woken (its owner token is published) and
+  fetches. A message lost on the way costs the drainer its wait: it then fetches the same events.
   Returns {"ok", {accepted ids}, {duplicate ids}, {sid, epoch, ...}, {sample keys started},
            {sid, newest log entry's ms, ...} (only schools whose newest entry moved into a new
            second: the all-schools log reads the hint with a second of slack),
@@ -32,6 +40,7 @@
 
 local input = cmsgpack.unpack(ARGV[1])
 local prefix, nowMs, appId, retentionS, mode = input.prefix, input.nowMs, input.appId, input.retentionS, input.mode
+local handoffMax = tonumber(input.handoff or 0)
 local events = input.events
 local count = #events
 
@@ -101,7 +110,9 @@ local touched, touchedOrder, logMs = {}, {}, {}
 
 -- The ids for each list (outboxes, class lists) are gathered in order and appended with one RPUSH
 -- per list at the end: a batch usually holds several events of each school.
-local lists, listOrder, rolling = {}, {}, {}
+local lists, listOrder, rolling, lengths = {}, {}, {}, {}
+-- Per school, the indexes (into events) of the events appended to its outbox, in order.
+local pushedOf = {}
 local function append(key, id)
   local ids = lists[key]
   if not ids then
@@ -121,7 +132,7 @@ local function logEntryMs(sid)
   return string.format('%d', ms)
 end
 
-local function store(id, sid, indexed, etype, json, classKey, tp)
+local function store(i, id, sid, indexed, etype, json, classKey, tp)
   local t = tag(sid)
   local eventKey = t .. KEY.eventPrefix .. id
   local subs = school(sid).subs
@@ -140,6 +151,12 @@ local function store(id, sid, indexed, etype, json, classKey, tp)
   end
   if pushed then
     append(t .. KEY.outbox, id)
+    local pushedIdx = pushedOf[sid]
+    if not pushedIdx then
+      pushedIdx = {}
+      pushedOf[sid] = pushedIdx
+    end
+    pushedIdx[#pushedIdx + 1] = i
     redis.call('XADD', t .. KEY.log, logEntryMs(sid) .. '-*', 'i', id)
     if not touched[sid] then touched[sid] = true; table.insert(touchedOrder, sid) end
   else
@@ -171,17 +188,39 @@ for i = 1, count do
     end
     table.insert(accepted, id)
   else
-    store(id, sid, indexed, etype, json, classKey, e.tp)
+    store(i, id, sid, indexed, etype, json, classKey, e.tp)
     table.insert(accepted, id)
   end
 end
 
 for _, key in ipairs(listOrder) do
   local ids = lists[key]
-  for i = 1, #ids, 1000 do redis.call('RPUSH', key, unpack(ids, i, math.min(i + 999, #ids))) end
+  for i = 1, #ids, 1000 do lengths[key] = redis.call('RPUSH', key, unpack(ids, i, math.min(i + 999, #ids))) end
   -- Rolling: a class's list lives while events keep coming (renewed once per batch); the summary
   -- shortens it.
   if rolling[key] then redis.call('EXPIRE', key, retentionS * 2) end
+end
+
+-- Hands the school's new events to its waiting drainer (see Handover above); false when it may not.
+local function handOff(sid, s, stateKey, ms)
+  if handoffMax <= 0 or s.phase ~= 'waiting' or not s.owner or s.owner == '' or not s.wch or s.wch == '' then return false end
+  local t = tag(sid)
+  local outboxKey = t .. KEY.outbox
+  local ids = lists[outboxKey]
+  -- The outbox held nothing before this batch: its head is this batch's first event of the school.
+  if not ids or lengths[outboxKey] ~= #ids then return false end
+  local school = redis.call('HMGET', t .. KEY.school, 'url', 'secret')
+  local message = {s.owner, school[1] or '', school[2] or '', string.format('%d', nowMs)}
+  local pushedIdx = pushedOf[sid]
+  for k = 1, math.min(#pushedIdx, handoffMax) do
+    local e = events[pushedIdx[k]]
+    message[#message + 1] = e.id
+    message[#message + 1] = e.json
+    message[#message + 1] = e.tp or ''
+  end
+  redis.call('HSET', stateKey, 'ls', ms, 'phase', 'draining', 'wch', '', 'at', nowMs)
+  redis.call('PUBLISH', s.wch, cmsgpack.pack(message))
+  return true
 end
 
 local wakes, activity = {}, {}
@@ -199,7 +238,7 @@ for _, sid in ipairs(touchedOrder) do
     redis.call('HSET', stateKey, 'sched', '1', 'phase', 'queued', 'owner', '', 'at', nowMs, 'ls', ms)
     table.insert(wakes, sid)
     table.insert(wakes, epoch)
-  else
+  elseif not (s.status == 'active' and handOff(sid, s, stateKey, ms)) then
     redis.call('HSET', stateKey, 'ls', ms)
     -- A drainer lingering on the school's empty outbox takes the events at once.
     if s.status == 'active' then notifyWaiting(s.phase, s.owner, s.wch) end

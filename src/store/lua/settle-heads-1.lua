@@ -12,7 +12,8 @@
           event), attempt (its JSON, "" for gone), outcome (delivered | gone | a failure), error (the
           failure's text), wch (absent, or the drainer's wake channel: when the delivered head
           was the last event of the outbox, the drainer keeps the school and waits, as fetch-head
-          next does)}, ...}}
+          next does), nt (with wch: the drainer's token for that wait, its owner token from then
+          on)}, ...}}
   Returns one reply per item, in order:
           {"stale"} (ownership lost: stop), {"moved"} (the head changed, e.g. skipped: refetch),
           {"ok"} (delivered), {"waiting"} (delivered, the outbox is empty and the drainer waits on
@@ -26,7 +27,7 @@
 local input = cmsgpack.unpack(ARGV[1])
 local prefix, nowMs, retentionS, keep = input.prefix, input.nowMs, input.retentionS, input.attemptsKept
 
-local function settle(sid, token, id, attempt, outcome, errorText, wakeChannel)
+local function settle(sid, token, id, attempt, outcome, errorText, wakeChannel, waitToken)
   local tag = schoolTag(prefix, sid)
   local stateKey, outboxKey = tag .. KEY.state, tag .. KEY.outbox
   local eventKey, perMinuteKey = tag .. KEY.eventPrefix .. id, tag .. KEY.perMinute
@@ -105,7 +106,7 @@ local function settle(sid, token, id, attempt, outcome, errorText, wakeChannel)
     end
     -- The last event of the outbox: the drainer waits for the next one without another fetch.
     if wakeChannel and wakeChannel ~= '' and redis.call('LLEN', outboxKey) == 0 then
-      redis.call('HSET', stateKey, 'phase', 'waiting', 'wch', wakeChannel, 'at', nowMs)
+      redis.call('HSET', stateKey, 'phase', 'waiting', 'wch', wakeChannel, 'owner', waitToken or token, 'at', nowMs)
       return {'waiting'}
     end
     return {'ok'}
@@ -126,6 +127,6 @@ end
 
 local replies = {}
 for i, item in ipairs(input.items) do
-  replies[i] = settle(item.sid, item.token, item.id, item.attempt, item.outcome, item.error, item.wch)
+  replies[i] = settle(item.sid, item.token, item.id, item.attempt, item.outcome, item.error, item.wch, item.nt)
 end
 return replies
