@@ -42,10 +42,11 @@ export function buildApp(deps: Deps): Express {
   v1.use((req, res, next) => auth.middleware(req, res, next));
   // Only now, with credentials checked from the headers (none at all: 401), is a body read.
   v1.use((_req, res, next) => next(res.locals.principal ? undefined : unauthorized()), jsonBody);
+  // The hot path first: every classroom event is a POST /v1/events.
+  v1.use('/events', eventsRouter(deps));
   v1.use('/apps', appsRouter(deps, auth));
   v1.use('/schools/:sid/classes', classesRouter(deps));
   v1.use('/schools', schoolsRouter(deps));
-  v1.use('/events', eventsRouter(deps));
   v1.use('/deliveries', deliveriesRouter(deps));
   v1.use('/alerts', alertsRouter(deps));
   v1.use('/tokens', tokensRouter(deps));

@@ -58,10 +58,10 @@ export function createAuthenticator(
   adminToken: string, apps: AppStore, schools: SchoolStore, cacheTtlMs = 5000, sessions?: SessionLookup, failures?: AuthFailureLimit,
 ): Authenticator {
   const cache = new AppLoginCache(cacheTtlMs);
-  /** A credential already proven good (cached app login) skips the per-IP check. */
-  function isCachedApp(header: string | undefined): boolean {
-    if (!header?.toLowerCase().startsWith('basic ')) return false;
-    return cache.get(sha(Buffer.from(header.slice(6).trim(), 'base64').toString('utf8')).toString('hex')) !== undefined;
+  /** The app of a Basic credential already proven good (a cached login), or undefined. */
+  function cachedAppOf(header: string | undefined): App | undefined {
+    if (!header?.toLowerCase().startsWith('basic ')) return undefined;
+    return cache.get(sha(Buffer.from(header.slice(6).trim(), 'base64').toString('utf8')).toString('hex'));
   }
   async function identify(header: string | undefined): Promise<Principal | undefined | 'invalid'> {
     if (!header) return undefined;
@@ -90,7 +90,14 @@ export function createAuthenticator(
   return {
     async middleware(req, res, next) {
       const header = req.headers.authorization;
-      if (failures && header && !isCachedApp(header)) await failures.refuseIfLocked(req.ip);
+      // A cached app login skips the per-IP check, and hashing the credential a second time.
+      const cached = cachedAppOf(header);
+      if (cached) {
+        res.locals.principal = { kind: 'app', app: cached } satisfies Principal;
+        next();
+        return;
+      }
+      if (failures && header) await failures.refuseIfLocked(req.ip);
       const principal = header || !sessions ? await identify(header) : await fromSession(req, sessions);
       if (principal === 'invalid') {
         await failures?.record(req.ip);

@@ -69,13 +69,15 @@ export async function storeEvents(deps: Deps, appId: string, events: SystemEvent
   return { accepted: result.accepted, duplicates: result.duplicates };
 }
 
-/** Validates an app's POST /v1/events body and turns it into normalized events (all problems at once). */
-async function normalizeBody(deps: Deps, app: App, body: unknown, nowMs: number): Promise<{ events: ClassEvent[]; clientIds: Set<string> }> {
+type Checked = { input: EventInput; sid: number }[];
+
+/** Validates an app's POST /v1/events body: each event with its school (all problems at once). */
+function checkBody(app: App, body: unknown): Checked {
   const parsed = parseIngestBody(body);
   if (!parsed.success) throw invalid(parsed.problems);
   const problems: Problem[] = [];
   const only = app.sids !== '*' && app.sids.length === 1 ? app.sids[0] : undefined;
-  const withSid: { input: EventInput; sid: number }[] = [];
+  const withSid: Checked = [];
   parsed.events.forEach((input, i) => {
     const sid = input.sid ?? only;
     if (sid === undefined) problems.push({ path: parsed.batch ? `events[${i}].sid` : 'sid', message: 'required: this app serves more than one school' });
@@ -84,7 +86,11 @@ async function normalizeBody(deps: Deps, app: App, body: unknown, nowMs: number)
   if (problems.length > 0) throw invalid(problems);
   const denied = withSid.find((e) => !appServes(app, e.sid));
   if (denied) throw forbidden(`this app may not post events for school ${denied.sid}`);
-  const schedules = await schedulesFor(deps, withSid.map((e) => ({ sid: e.sid, classId: 'classId' in e.input ? e.input.classId : undefined, type: e.input.type })));
+  return withSid;
+}
+
+/** Turns checked events into normalized ones, with their classes' schedules. */
+function normalizeChecked(withSid: Checked, schedules: Schedules, nowMs: number): { events: ClassEvent[]; clientIds: Set<string> } {
   const clientIds = new Set<string>();
   const events = withSid.map(({ input, sid }) => {
     if (input.id !== undefined) clientIds.add(input.id);
@@ -103,7 +109,13 @@ async function normalizeBody(deps: Deps, app: App, body: unknown, nowMs: number)
 
 /** POST /v1/events: all or nothing. `traceParent`: the trace context stored with each event (tracing on). */
 export async function ingestFromApp(deps: Deps, app: App, body: unknown, nowMs = Date.now(), traceParent?: string): Promise<IngestOutcome> {
-  const { events, clientIds } = await normalizeBody(deps, app, body, nowMs);
-  await deps.rateLimits.consume('ingest', app.appId, events.length, { limit: deps.config.ingestRateLimitPerS, windowMs: 1000 });
+  const withSid = checkBody(app, body);
+  // The classes' schedules and the app's rate limit are independent: asked together, one round
+  // trip to Redis (a request the limit refuses has read its schedules for nothing).
+  const [schedules] = await Promise.all([
+    schedulesFor(deps, withSid.map((e) => ({ sid: e.sid, classId: 'classId' in e.input ? e.input.classId : undefined, type: e.input.type }))),
+    deps.rateLimits.consume('ingest', app.appId, withSid.length, { limit: deps.config.ingestRateLimitPerS, windowMs: 1000 }),
+  ]);
+  const { events, clientIds } = normalizeChecked(withSid, schedules, nowMs);
   return storeEvents(deps, app.appId, events, clientIds, nowMs, traceParent);
 }
