@@ -34,9 +34,11 @@ export interface WakeChannel {
  * fetching and finishing a new BullMQ job, and takes no trip through the queue.
  *
  * A waiting drain still holds one of the worker's `WORKER_CONCURRENCY` job slots, so waiting gives
- * way to work: a drain waits only while a slot is left free for new jobs, and when a new drain job
- * takes the last free slot, the drain that has waited longest stops waiting (and releases its
- * school unless an event came). Every wait ends after `DRAIN_LINGER_MS`, on shutdown, and when its
+ * way to work: at most half of the slots wait, so the other half takes new jobs at full speed
+ * however many schools there are (a worker whose slots all waited but one would start its jobs one
+ * at a time); a drain waits only while a slot is left free, and when a new drain job takes the
+ * last free slot, the drain that has waited longest stops waiting (and releases its school unless
+ * an event came). Every wait ends after `DRAIN_LINGER_MS`, on shutdown, and when its
  * event is published. A drainer arms its token before the fetch that may leave it waiting, so a
  * message that overtakes the fetch's reply is kept.
  */
@@ -46,6 +48,8 @@ export class DrainLinger {
   private waiting = 0;
   private running = 0;
   private stopped = false;
+  /** At most this many drains are armed or waiting: half of the slots. */
+  private readonly maxWaiters: number;
 
   private wakes: WakeChannel | undefined;
 
@@ -53,7 +57,9 @@ export class DrainLinger {
     private readonly lingerMs: number,
     private readonly concurrency: number,
     private readonly observer: LingerObserver = { waiting: () => undefined, ended: () => undefined },
-  ) {}
+  ) {
+    this.maxWaiters = Math.floor(concurrency / 2);
+  }
 
   /** The channel the drainers wait on (none: they never wait); its messages go to `wake`. */
   listenOn(wakes: WakeChannel | undefined): void {
@@ -75,7 +81,7 @@ export class DrainLinger {
    * armed from now on: `disarm` it when the fetch did not leave it waiting), or undefined.
    */
   arm(token: string): string | undefined {
-    if (this.lingerMs <= 0 || this.stopped || !this.wakes?.listening || this.running >= this.concurrency) return undefined;
+    if (this.lingerMs <= 0 || this.stopped || !this.wakes?.listening || this.running >= this.concurrency || this.waiters.size >= this.maxWaiters) return undefined;
     this.waiters.set(token, { woken: false });
     return this.wakes.channel;
   }

@@ -106,8 +106,22 @@ describe('DrainLinger', () => {
     expect(reason).toBe('timeout');
   });
 
+  it('lets at most half of the slots wait: the other half takes new jobs', async () => {
+    const l = linger(60_000, 5);
+    expect(l.arm('a')).toBeDefined();
+    expect(l.arm('b')).toBeDefined();
+    expect(l.arm('c')).toBeUndefined();
+    l.disarm('a');
+    expect(l.arm('c')).toBeDefined();
+    const b = l.wait('b');
+    l.wake('b');
+    await b;
+    expect(l.arm('d')).toBeDefined();
+  });
+
   it('frees a slot when a new job takes the last one: the longest waiting drainer stops', async () => {
-    const l = linger(60_000, 3);
+    const l = linger(60_000, 5);
+    l.started();
     l.started();
     l.started();
     l.arm('old');
@@ -115,6 +129,8 @@ describe('DrainLinger', () => {
     const old = l.wait('old');
     let young: string | undefined;
     void l.wait('new').then((r) => (young = r.reason));
+    l.started();
+    expect(young).toBeUndefined();
     l.started();
     await expect(old).resolves.toEqual({ reason: 'evicted' });
     expect(young).toBeUndefined();
