@@ -4,7 +4,8 @@ import { parseStoredEvent } from '../src/domain/stored-event.js';
 import { retryDelayMs } from '../src/domain/retry-policy.js';
 import { safeKey } from '../src/domain/signing.js';
 import { toWire, wirePrefix } from '../src/domain/wire.js';
-import type { HeadEvent } from '../src/store/outbox.js';
+import type { FetchReply } from '../src/store/drain-scripts.js';
+import type { HeadEvent, SettleResult } from '../src/store/outbox.js';
 import type { DrainJob } from '../src/queue/jobs.js';
 import type { WorkerContext } from './context.js';
 import { ensureDrainJob } from './drain-recovery.js';
@@ -54,11 +55,15 @@ export async function processDrain(ctx: WorkerContext, job: Job<DrainJob>): Prom
   const fetchNext = async (mayWait: boolean) => {
     const next = mayWait ? waitToken() : token;
     const channel = mayWait ? ctx.linger.arm(next) : undefined;
-    const fetched = await ctx.outbox.fetchHead(sid, 'next', token, next, drainBatch, channel);
-    if (channel !== undefined) {
-      if (fetched.kind === 'waiting') token = next;
-      else ctx.linger.disarm(next);
+    let fetched: FetchReply | undefined;
+    try {
+      fetched = await ctx.outbox.fetchHead(sid, 'next', token, next, drainBatch, channel);
+    } finally {
+      // An armed token the fetch did not leave waiting (or a fetch that failed) is dropped, so
+      // errors never use up the worker's waiting slots.
+      if (channel !== undefined && fetched?.kind !== 'waiting') ctx.linger.disarm(next);
     }
+    if (fetched.kind === 'waiting') token = next;
     return fetched;
   };
   let fetched = await ctx.outbox.fetchHead(sid, 'claim', String(epoch), token, drainBatch);
@@ -145,8 +150,12 @@ async function pushHead(ctx: WorkerContext, slice: SliceHead, head: HeadEvent): 
   await ctx.pushGate.ended(sid);
   const { waitToken } = slice;
   const channel = waitToken !== undefined && report.acknowledged ? ctx.linger.arm(waitToken) : undefined;
-  const settled = await ctx.outbox.settle(sid, token, head.id, report.attempt, report.errorText, channel, waitToken);
-  if (channel !== undefined && settled.kind !== 'waiting') ctx.linger.disarm(waitToken!);
+  let settled: SettleResult | undefined;
+  try {
+    settled = await ctx.outbox.settle(sid, token, head.id, report.attempt, report.errorText, channel, waitToken);
+  } finally {
+    if (channel !== undefined && settled?.kind !== 'waiting') ctx.linger.disarm(waitToken!);
+  }
   const { metrics } = ctx.deps;
   metrics.pushes.inc({ outcome: report.attempt.outcome });
   metrics.pushDuration.observe(report.attempt.durationMs / 1000);

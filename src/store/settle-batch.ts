@@ -103,7 +103,8 @@ export class SettleBatch {
       results = await this.scripts.settleHeads(input);
     } catch (error) {
       // A cluster whose slots moved since the grouping: each item on its own node. An item the
-      // failed call already applied answers "moved" (its head is gone) and its drainer refetches.
+      // failed call already applied answers "moved" (its head is gone: its drainer refetches) or,
+      // when it left its drainer waiting, "waiting" again (the school is the wait token's).
       if (mayRetryAlone && items.length > 1) {
         await Promise.all(items.map((it) => this.send([it], false)));
         return;

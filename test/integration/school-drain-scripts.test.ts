@@ -86,6 +86,8 @@ describe('school and drain scripts', () => {
     // Each wait has its own owner token (ARGV[3]): taken only when the drainer is left waiting.
     expect(await drain.fetchHead({ sid: SID, mode: 'next', check: 'w', token: 'w.2', batch: 10, nowMs: 5_400, wakeChannel: 'cb:drain-wake:x' })).toEqual({ kind: 'waiting' });
     expect(await redis.hget(keys.state(SID), 'owner')).toBe('w.2');
+    // The same call sent again (its reply lost) answers as the first time.
+    expect(await drain.fetchHead({ sid: SID, mode: 'next', check: 'w', token: 'w.2', batch: 10, nowMs: 5_405, wakeChannel: 'cb:drain-wake:x' })).toEqual({ kind: 'waiting' });
     await redis.rpush(keys.outbox(SID), ...held);
     expect(await drain.fetchHead({ sid: SID, mode: 'next', check: 'w', token: 'w.3', batch: 1, nowMs: 5_410, wakeChannel: 'cb:drain-wake:x' })).toEqual({ kind: 'stale' });
     expect(await drain.fetchHead({ sid: SID, mode: 'next', check: 'w.2', token: 'w.3', batch: 1, nowMs: 5_420, wakeChannel: 'cb:drain-wake:x' })).toMatchObject({ kind: 'ok' });

@@ -91,6 +91,9 @@ describe('settle-heads', () => {
     expect(await redis.hget(keys.state(SID), 'owner')).toBe(TOKEN);
     expect(await settleMany([{ sid: SID, id: 'b', outcome: 'delivered', wch: 'cb:drain-wake:w1', nt: 'wait-1' }], 2)).toEqual([{ kind: 'waiting' }]);
     expect(await redis.hmget(keys.state(SID), 'phase', 'owner')).toEqual(['waiting', 'wait-1']);
+    // The same call sent again (its reply lost): answered as the first time, nothing applied twice.
+    expect(await settleMany([{ sid: SID, id: 'b', outcome: 'delivered', wch: 'cb:drain-wake:w1', nt: 'wait-1' }], 3)).toEqual([{ kind: 'waiting' }]);
+    expect(await redis.hmget(keys.state(SID), 'phase', 'owner', 'delivered')).toEqual(['waiting', 'wait-1', '2']);
     // The job's own token no longer owns the school.
     await redis.rpush(keys.outbox(SID), 'a');
     expect(await settle('a', 'delivered', 3)).toEqual({ kind: 'stale' });

@@ -27,7 +27,12 @@ if mode == 'claim' then
   redis.call('HSET', KEYS[2], 'owner', token, 'phase', 'draining', 'at', nowMs)
 else
   local state = redis.call('HMGET', KEYS[2], 'owner', 'phase')
-  if state[1] ~= check then return {'stale'} end
+  if state[1] ~= check then
+    -- The same call sent again after it left the drainer waiting (its first reply was lost): the
+    -- school is the wait's token already; answer as the first call did.
+    if ARGV[8] and ARGV[8] ~= '' and token ~= check and state[1] == token then return {'waiting'} end
+    return {'stale'}
+  end
   if state[2] == 'waiting' then redis.call('HSET', KEYS[2], 'phase', 'draining', 'wch', '', 'at', nowMs) end
 end
 

@@ -36,6 +36,9 @@ local function settle(sid, token, id, attempt, outcome, errorText, wakeChannel, 
   -- hold: "1" once the school is no longer active (set-school-status mirrors its status here).
   local state = redis.call('HMGET', stateKey, 'owner', 'headAttempts', 'headFailingSince', 'delivered', 'hold', 'retryOf')
   if state[1] ~= token then
+    -- The same delivery sent again after it left the drainer waiting (its first call's reply was
+    -- lost): the school is the wait token's already; answer as the first call did.
+    if waitToken and waitToken ~= '' and state[1] == waitToken then return {'waiting'} end
     -- The same failure sent again (its first call's reply was lost, e.g. a batch that failed
     -- part-way on a cluster): answer as the first call did, so the drainer adds the retry job.
     if outcome ~= 'delivered' and state[6] == token .. '/' .. id then
