@@ -90,6 +90,23 @@ export class DrainLinger {
     this.waiters.delete(token);
   }
 
+  /**
+   * Runs a fetch or settle that may leave the drainer waiting with `token` (undefined: it may not):
+   * the token is armed first when a wait is possible (the call then gets the channel), and dropped
+   * again unless the call answered `waiting` — also when the call failed, so errors never use up
+   * the waiting slots.
+   */
+  async armedFor<T extends { kind: string }>(token: string | undefined, call: (channel: string | undefined) => Promise<T>): Promise<T> {
+    const channel = token === undefined ? undefined : this.arm(token);
+    let reply: T | undefined;
+    try {
+      reply = await call(channel);
+      return reply;
+    } finally {
+      if (channel !== undefined && reply?.kind !== 'waiting') this.disarm(token!);
+    }
+  }
+
   /** Waits for the armed token's event, at most DRAIN_LINGER_MS. */
   wait(token: string): Promise<Wake> {
     const waiter = this.waiters.get(token);

@@ -4,8 +4,7 @@ import { parseStoredEvent } from '../src/domain/stored-event.js';
 import { retryDelayMs } from '../src/domain/retry-policy.js';
 import { safeKey } from '../src/domain/signing.js';
 import { toWire, wirePrefix } from '../src/domain/wire.js';
-import type { FetchReply } from '../src/store/drain-scripts.js';
-import type { HeadEvent, SettleResult } from '../src/store/outbox.js';
+import type { HeadEvent } from '../src/store/outbox.js';
 import type { DrainJob } from '../src/queue/jobs.js';
 import type { WorkerContext } from './context.js';
 import { ensureDrainJob } from './drain-recovery.js';
@@ -53,17 +52,9 @@ export async function processDrain(ctx: WorkerContext, job: Job<DrainJob>): Prom
   let sliceEnd = Date.now() + drainSliceMs;
   /** The next head batch; with `mayWait`, an empty outbox leaves the drainer waiting for an event. */
   const fetchNext = async (mayWait: boolean) => {
-    const next = mayWait ? waitToken() : token;
-    const channel = mayWait ? ctx.linger.arm(next) : undefined;
-    let fetched: FetchReply | undefined;
-    try {
-      fetched = await ctx.outbox.fetchHead(sid, 'next', token, next, drainBatch, channel);
-    } finally {
-      // An armed token the fetch did not leave waiting (or a fetch that failed) is dropped, so
-      // errors never use up the worker's waiting slots.
-      if (channel !== undefined && fetched?.kind !== 'waiting') ctx.linger.disarm(next);
-    }
-    if (fetched.kind === 'waiting') token = next;
+    const next = mayWait ? waitToken() : undefined;
+    const fetched = await ctx.linger.armedFor(next, (channel) => ctx.outbox.fetchHead(sid, 'next', token, next ?? token, drainBatch, channel));
+    if (fetched.kind === 'waiting') token = next!;
     return fetched;
   };
   let fetched = await ctx.outbox.fetchHead(sid, 'claim', String(epoch), token, drainBatch);
@@ -149,13 +140,8 @@ async function pushHead(ctx: WorkerContext, slice: SliceHead, head: HeadEvent): 
   const report = ctx.tracing === undefined ? await pushSigned(ctx.client, push) : await tracedPush(ctx.tracing, ctx.client, push, sid, head, wire.Cmd as string | number);
   await ctx.pushGate.ended(sid);
   const { waitToken } = slice;
-  const channel = waitToken !== undefined && report.acknowledged ? ctx.linger.arm(waitToken) : undefined;
-  let settled: SettleResult | undefined;
-  try {
-    settled = await ctx.outbox.settle(sid, token, head.id, report.attempt, report.errorText, channel, waitToken);
-  } finally {
-    if (channel !== undefined && settled?.kind !== 'waiting') ctx.linger.disarm(waitToken!);
-  }
+  const settled = await ctx.linger.armedFor(report.acknowledged ? waitToken : undefined,
+    (channel) => ctx.outbox.settle(sid, token, head.id, report.attempt, report.errorText, channel, waitToken));
   const { metrics } = ctx.deps;
   metrics.pushes.inc({ outcome: report.attempt.outcome });
   metrics.pushDuration.observe(report.attempt.durationMs / 1000);

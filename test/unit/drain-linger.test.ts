@@ -82,6 +82,20 @@ describe('DrainLinger', () => {
     expect(l.waitingCount).toBe(0);
   });
 
+  it('keeps a token armed for a call only when the call leaves the drainer waiting, and drops it when the call fails', async () => {
+    const l = linger(60_000, 4);
+    let given: string | undefined;
+    await expect(l.armedFor('a', async (channel) => ((given = channel), { kind: 'waiting' }))).resolves.toEqual({ kind: 'waiting' });
+    expect(given).toBe('cb:drain-wake:test');
+    await expect(l.armedFor('b', async () => ({ kind: 'ok' }))).resolves.toEqual({ kind: 'ok' });
+    await expect(l.armedFor('c', () => Promise.reject(new Error('redis down')))).rejects.toThrow('redis down');
+    await expect(l.armedFor(undefined, async (channel) => ((given = channel), { kind: 'ok' }))).resolves.toEqual({ kind: 'ok' });
+    expect(given).toBeUndefined();
+    // Only 'a' holds one of the two waiting places (half of 4 slots): one more may arm.
+    expect(l.arm('d')).toBeDefined();
+    expect(l.arm('e')).toBeUndefined();
+  });
+
   it('forgets a disarmed token: a late message wakes nothing', async () => {
     vi.useFakeTimers();
     const l = linger(50);
