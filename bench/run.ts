@@ -99,7 +99,7 @@ async function runOnce(ctx: ScenarioContext, only: Set<ScenarioName>): Promise<R
   const quiet = { ...ctx, profile: false };
   if (only.has('ceiling') && !only.has('headline')) out.ceiling = await ceilingScenario(quiet);
   if (only.has('single')) out.single = await singlePostScenario(quiet);
-  if (only.has('split')) out.split = await splitScenario(quiet);
+  if (only.has('split')) out.split = await splitScenario(only.has('headline') ? quiet : ctx);
   if (only.has('ingest')) out.ingest = await ingestScenario(ctx);
   if (only.has('scale')) out.scale = await scaleScenario(quiet);
   if (only.has('isolation')) out.isolation = await isolationScenario(quiet);
@@ -299,7 +299,7 @@ async function main(): Promise<void> {
       } : {}),
       ...(r.ceiling ? { ceilingDeliveredPerS: round(r.ceiling.deliveredPerS), ...(r.relay ? { ceilingRatio: round(r.relay.deliveredPerS / r.ceiling.deliveredPerS, 3) } : {}) } : {}),
       ...(r.single ? { singlePostP50Ms: round(r.single.p50Ms, 2), singlePostP99Ms: round(r.single.p99Ms, 2) } : {}),
-      ...(r.split ? { splitCpuRatio: round(r.split.cpuRatio, 3) } : {}),
+      ...(r.split ? { splitCpuRatio: round(r.split.cpuRatio, 3), shippedSplitCpuRatio: round(r.split.shippedCpuRatio, 3) } : {}),
       ...(r.ingest ? { ingestBatchEventsPerS: round(r.ingest.bestBatchEventsPerS), ingestSingleRatio: round(r.ingest.singleRatio, 3) } : {}),
       ...(r.scale ? { scaleDeliveredPerS: round(r.scale.deliveredPerS) } : {}),
       ...(r.isolation ? { isolationRatio: round(r.isolation.ratio, 3), isolationRatioToHealthyAlone: round(r.isolation.ratioToHealthyAlone, 3) } : {}),

@@ -22,7 +22,7 @@ async function ownAndReapedCpuSeconds(pid: number): Promise<number> {
 }
 
 /** The pids of a process's live children (all its threads'). */
-async function childPids(pid: number): Promise<number[]> {
+export async function childPids(pid: number): Promise<number[]> {
   const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
   const lists = await Promise.all(tasks.map((tid) => readFile(`/proc/${pid}/task/${tid}/children`, 'utf8').catch(() => '')));
   return lists.flatMap((text) => text.split(' ').filter((x) => x !== '').map(Number));
@@ -52,6 +52,35 @@ export async function syscalls(pid: number): Promise<{ reads: number; writes: nu
     return { reads: field('syscr'), writes: field('syscw') };
   } catch {
     return { reads: NaN, writes: NaN };
+  }
+}
+
+/** What the kernel counts for a process tree: CPU seconds by mode, socket system calls, context switches. */
+export interface ProcessCounters {
+  userS: number;
+  systemS: number;
+  reads: number;
+  writes: number;
+  /** The process gave up the CPU (waited for I/O or a timer). */
+  voluntarySwitches: number;
+  /** The scheduler took the CPU away (another runnable process's turn). */
+  involuntarySwitches: number;
+}
+
+const ZERO_COUNTERS: ProcessCounters = { userS: 0, systemS: 0, reads: 0, writes: 0, voluntarySwitches: 0, involuntarySwitches: 0 };
+
+/** ProcessCounters of one process (all its threads; Linux /proc); zeros when it is unreadable. */
+export async function processCounters(pid: number): Promise<ProcessCounters> {
+  try {
+    const [stat, status, io] = await Promise.all([readFile(`/proc/${pid}/stat`, 'utf8'), readFile(`/proc/${pid}/status`, 'utf8'), syscalls(pid)]);
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const count = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)$`, 'm').exec(status)?.[1] ?? 0);
+    return {
+      userS: Number(fields[11]) / 100, systemS: Number(fields[12]) / 100, reads: io.reads, writes: io.writes,
+      voluntarySwitches: count('voluntary_ctxt_switches'), involuntarySwitches: count('nonvoluntary_ctxt_switches'),
+    };
+  } catch {
+    return ZERO_COUNTERS;
   }
 }
 

@@ -104,7 +104,10 @@ export function tailReport(runs: TailRun[]): TailReport {
     add('3 delivered/s ÷ bare BullMQ', throughputRatio, 2, 'min');
   }
   if (relay && ceiling) add('3 delivered/s ÷ raw-HTTP ceiling (aim)', ceilingRatio, 0.7, 'min');
-  if (split) add(`5 split (API + ${split.split.processes - 1} workers) CPU per event ÷ one process`, split.cpuRatio, 1, 'max');
+  if (split) {
+    add(`5 split (API + ${split.split.processes - 1} workers) CPU per event ÷ one process`, split.cpuRatio, 1, 'max');
+    add('5 npm start as shipped (API + 1 worker process) CPU per event ÷ one process', split.shippedCpuRatio, 1, 'max');
+  }
 
   const scenarios: Record<string, unknown> = {
     ...(relay ? {
@@ -181,13 +184,19 @@ export function printTail(r: TailReport, table: Table): void {
     printStages('single-event posts: latency stages', single.stages, table);
   }
   if (split) {
-    console.log(`\nsplit processes, flood of ${n(split.events)} events (WORKER_PROCESSES=0 npm start vs start:api + ${split.split.processes - 1} × start:worker):`);
+    console.log(`\nsplit processes, flood of ${n(split.events)} events after ${n(split.warmupEvents)} unmeasured (one: WORKER_PROCESSES=0 npm start; shipped: npm start, the API and the worker process it forks; split: start:api + ${split.split.processes - 1} × start:worker):`);
+    const arms = ['one', 'shipped', 'split'] as const;
     console.log(table([
       ['', 'processes', 'delivered / s', 'classbell µs/event (API / workers)', 'Redis µs/event', 'total', 'Redis cmds/event', 'B kept/event', 'B/school'],
-      ...(['one', 'split'] as const).map((k) => {
+      ...arms.map((k) => {
         const a = split[k];
         return [k, a.processes, n(a.deliveredPerS), `${n(a.classbellUs, 1)} (${n(a.apiProcessUs, 1)} / ${n(a.workerProcessesUs, 1)})`, n(a.redisUs, 1), n(a.totalUs, 1), n(a.redisCallsPerEvent, 2), n(a.retainedBytesPerEvent), n(a.bytesPerSchool)];
       }),
+    ]));
+    console.log('per process and delivered event: user / system CPU µs, socket reads / writes, voluntary / involuntary context switches');
+    console.log(table([
+      ['', 'process', 'user µs', 'system µs', 'reads', 'writes', 'vol. switches', 'invol. switches'],
+      ...arms.flatMap((k) => split[k].perProcess.map((p) => [k, p.role, n(p.userUs, 1), n(p.systemUs, 1), n(p.reads, 2), n(p.writes, 2), n(p.voluntarySwitches, 3), n(p.involuntarySwitches, 3)])),
     ]));
   }
   if (r.targets.length > 0) {
