@@ -53,6 +53,22 @@ describe('settle-heads', () => {
     return (await settleMany([{ sid: SID, id, outcome, token }], nowMs))[0]!;
   }
 
+  it('writes the numbers it records as the same decimal text at any size (now, minute, counts)', async () => {
+    // The script formats numbers itself (includes/arg-text.lua) instead of letting Redis print them.
+    await fresh(['a', 'b']);
+    await redis.hset(keys.state(SID), 'delivered', '41');
+    await redis.hset(keys.event(SID, 'b'), 'n', '17', 'q', '2');
+    const now = 1_764_800_123_456;
+    expect(await settle('a', 'delivered', now)).toEqual({ kind: 'ok' });
+    expect(await redis.hmget(keys.state(SID), 'delivered', 'lastDeliveredAt')).toEqual(['42', '1764800123456']);
+    expect(await redis.hgetall(keys.deliveriesPerMinute(SID))).toEqual({ '29413335': '1' });
+    expect(await redis.hmget(keys.event(SID, 'a'), 'n', 'q', 'dAt')).toEqual(['1', '0', '1764800123456']);
+    expect(await redis.ttl(keys.event(SID, 'a'))).toBe(3600);
+    expect(await settle('b', 'delivered', now + 1)).toEqual({ kind: 'ok' });
+    expect(await redis.hmget(keys.event(SID, 'b'), 'n', 'q', 'dAt')).toEqual(['18', '1', '1764800123457']);
+    expect(await redis.ttl(keys.event(SID, 'b')), 'still queued once more: no expiry yet').toBe(-1);
+  });
+
   it('pops a delivered head, records its attempt and counts it in its minute', async () => {
     await fresh(['a', 'b']);
     const now = 1_000 * MINUTE + 5;

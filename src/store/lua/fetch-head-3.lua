@@ -17,8 +17,9 @@
 ]]
 --- @include "drain-state"
 
+-- now stays text: a number passed to redis.call costs a "%.17g" formatting (includes/arg-text.lua).
 local mode, check, token, batch, nowMs, eventPrefix =
-  ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
+  ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6]
 
 if mode == 'claim' then
   if redis.call('HGET', KEYS[2], 'epoch') ~= check or redis.call('HGET', KEYS[2], 'sched') ~= '1' then
@@ -42,7 +43,7 @@ if school[1] ~= 'active' then
   return {'held'}
 end
 local withTrace = ARGV[7] == '1'
-local ids = redis.call('LRANGE', KEYS[3], 0, batch - 1)
+local ids = redis.call('LRANGE', KEYS[3], '0', string.format('%d', batch - 1))
 if #ids == 0 then
   local channel = ARGV[8]
   if mode == 'next' and channel and channel ~= '' then

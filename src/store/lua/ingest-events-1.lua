@@ -37,9 +37,12 @@
 ]]
 --- @include "key-schema"
 --- @include "drain-state"
+--- @include "arg-text"
 
 local input = cmsgpack.unpack(ARGV[1])
 local prefix, nowMs, appId, retentionS, mode = input.prefix, input.nowMs, input.appId, input.retentionS, input.mode
+-- Written once per event or school below: as text once (arg-text).
+local now, retention, classRetention = text(nowMs), text(retentionS), text(retentionS * 2)
 local handoffMax = tonumber(input.handoff or 0)
 local events = input.events
 local count = #events
@@ -138,13 +141,13 @@ local function store(i, id, sid, indexed, etype, json, classKey, tp)
   local subs = school(sid).subs
   local pushed = subs == '*' or (subs and string.find(subs, ',' .. etype .. ',', 1, true) ~= nil)
   if tp then
-    redis.call('HSET', eventKey, 'ev', json, 'at', nowMs, 'tp', tp)
+    redis.call('HSET', eventKey, 'ev', json, 'at', now, 'tp', tp)
   else
-    redis.call('HSET', eventKey, 'ev', json, 'at', nowMs)
+    redis.call('HSET', eventKey, 'ev', json, 'at', now)
   end
   if indexed then redis.call('HSET', eventKey, 'app', appId) end
   -- q: how many times the id stands in the outbox (a redelivery queues it again).
-  if not pushed then redis.call('HSET', eventKey, 'st', 'unsubscribed', 'q', 0) end
+  if not pushed then redis.call('HSET', eventKey, 'st', 'unsubscribed', 'q', '0') end
   if classKey ~= '' then
     append(classKey, id)
     rolling[classKey] = true
@@ -160,7 +163,7 @@ local function store(i, id, sid, indexed, etype, json, classKey, tp)
     redis.call('XADD', t .. KEY.log, logEntryMs(sid) .. '-*', 'i', id)
     if not touched[sid] then touched[sid] = true; table.insert(touchedOrder, sid) end
   else
-    redis.call('EXPIRE', eventKey, retentionS)
+    redis.call('EXPIRE', eventKey, retention)
   end
 end
 
@@ -177,14 +180,14 @@ for i = 1, count do
     if redis.call('RPUSH', sampleKey, json) == 1 then
       table.insert(samplesStarted, sampleKey)
       -- Noted with the first sample, so a Net report job lost before it was added is found again.
-      redis.call('ZADD', tag(sid) .. KEY.netDue, nowMs, sampleKey)
+      redis.call('ZADD', tag(sid) .. KEY.netDue, now, sampleKey)
     end
-    redis.call('EXPIRE', sampleKey, retentionS)
+    redis.call('EXPIRE', sampleKey, retention)
     if indexed then
       -- A marker, so the same id is recognised when posted again.
       local marker = tag(sid) .. KEY.eventPrefix .. id
-      redis.call('HSET', marker, 'app', appId, 'st', 'sample', 'at', nowMs)
-      redis.call('EXPIRE', marker, retentionS)
+      redis.call('HSET', marker, 'app', appId, 'st', 'sample', 'at', now)
+      redis.call('EXPIRE', marker, retention)
     end
     table.insert(accepted, id)
   else
@@ -198,7 +201,7 @@ for _, key in ipairs(listOrder) do
   for i = 1, #ids, 1000 do lengths[key] = redis.call('RPUSH', key, unpack(ids, i, math.min(i + 999, #ids))) end
   -- Rolling: a class's list lives while events keep coming (renewed once per batch); the summary
   -- shortens it.
-  if rolling[key] then redis.call('EXPIRE', key, retentionS * 2) end
+  if rolling[key] then redis.call('EXPIRE', key, classRetention) end
 end
 
 -- Hands the school's new events to its waiting drainer (see Handover above); false when it may not.
@@ -210,7 +213,7 @@ local function handOff(sid, s, stateKey, ms)
   -- The outbox held nothing before this batch: its head is this batch's first event of the school.
   if not ids or lengths[outboxKey] ~= #ids then return false end
   local school = redis.call('HMGET', t .. KEY.school, 'url', 'secret')
-  local message = {s.owner, school[1] or '', school[2] or '', string.format('%d', nowMs)}
+  local message = {s.owner, school[1] or '', school[2] or '', now}
   local pushedIdx = pushedOf[sid]
   for k = 1, math.min(#pushedIdx, handoffMax) do
     local e = events[pushedIdx[k]]
@@ -218,7 +221,7 @@ local function handOff(sid, s, stateKey, ms)
     message[#message + 1] = e.json
     message[#message + 1] = e.tp or ''
   end
-  redis.call('HSET', stateKey, 'ls', ms, 'phase', 'draining', 'wch', '', 'at', nowMs)
+  redis.call('HSET', stateKey, 'ls', ms, 'phase', 'draining', 'wch', '', 'at', now)
   redis.call('PUBLISH', s.wch, cmsgpack.pack(message))
   return true
 end
@@ -234,8 +237,8 @@ for _, sid in ipairs(touchedOrder) do
   end
   -- wake() of drain-state, with what was read above: the outbox just got events.
   if s.status == 'active' and s.sched ~= '1' then
-    local epoch = redis.call('HINCRBY', stateKey, 'epoch', 1)
-    redis.call('HSET', stateKey, 'sched', '1', 'phase', 'queued', 'owner', '', 'at', nowMs, 'ls', ms)
+    local epoch = redis.call('HINCRBY', stateKey, 'epoch', '1')
+    redis.call('HSET', stateKey, 'sched', '1', 'phase', 'queued', 'owner', '', 'at', now, 'ls', ms)
     table.insert(wakes, sid)
     table.insert(wakes, epoch)
   elseif not (s.status == 'active' and handOff(sid, s, stateKey, ms)) then

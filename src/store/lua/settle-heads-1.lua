@@ -23,9 +23,13 @@
 ]]
 --- @include "key-schema"
 --- @include "drain-state"
+--- @include "arg-text"
 
 local input = cmsgpack.unpack(ARGV[1])
 local prefix, nowMs, retentionS, keep = input.prefix, input.nowMs, input.retentionS, input.attemptsKept
+-- Written many times below: as text once (arg-text).
+local now, retention, minute = text(nowMs), text(retentionS), math.floor(nowMs / 60000)
+local minuteText = text(minute)
 
 local function settle(sid, token, id, attempt, outcome, errorText, wakeChannel, waitToken)
   local tag = schoolTag(prefix, sid)
@@ -77,18 +81,17 @@ local function settle(sid, token, id, attempt, outcome, errorText, wakeChannel, 
         att = cjson.encode(list)
       end
       local q = tonumber(record[3] or '1') - 1
-      redis.call('HSET', eventKey, 'n', n, 'att', att, 'st', 'delivered', 'dAt', nowMs, 'q', q)
+      redis.call('HSET', eventKey, 'n', text(n), 'att', att, 'st', 'delivered', 'dAt', now, 'q', text(q))
       -- Still queued again later (redeliver/replay)? Then it must outlive its retention.
       if q <= 0 then
-        redis.call('EXPIRE', eventKey, retentionS)
+        redis.call('EXPIRE', eventKey, retention)
       end
     end
 
     -- Deliveries per minute: field = the minute's number. A minute's first delivery also drops the
     -- fields older than an hour (a busy school keeps about 61) and renews the key's life.
-    local minute = math.floor(nowMs / 60000)
-    if redis.call('HINCRBY', perMinuteKey, minute, 1) == 1 then
-      redis.call('EXPIRE', perMinuteKey, 7200)
+    if redis.call('HINCRBY', perMinuteKey, minuteText, '1') == 1 then
+      redis.call('EXPIRE', perMinuteKey, '7200')
       if redis.call('HLEN', perMinuteKey) > 61 then
         for _, field in ipairs(redis.call('HKEYS', perMinuteKey)) do
           local m = tonumber(field)
@@ -99,17 +102,17 @@ local function settle(sid, token, id, attempt, outcome, errorText, wakeChannel, 
 
     local delivered = tonumber(state[4] or '0') + 1
     if (state[2] and state[2] ~= '0') or (state[3] and state[3] ~= '') then
-      redis.call('HSET', stateKey, 'delivered', delivered, 'lastDeliveredAt', nowMs, 'headAttempts', 0, 'headFailingSince', '')
+      redis.call('HSET', stateKey, 'delivered', text(delivered), 'lastDeliveredAt', now, 'headAttempts', '0', 'headFailingSince', '')
     else
-      redis.call('HSET', stateKey, 'delivered', delivered, 'lastDeliveredAt', nowMs)
+      redis.call('HSET', stateKey, 'delivered', text(delivered), 'lastDeliveredAt', now)
     end
     if state[5] == '1' then
-      release(stateKey, nowMs)
+      release(stateKey, now)
       return {'held'}
     end
     -- The last event of the outbox: the drainer waits for the next one without another fetch.
     if wakeChannel and wakeChannel ~= '' and redis.call('LLEN', outboxKey) == 0 then
-      redis.call('HSET', stateKey, 'phase', 'waiting', 'wch', wakeChannel, 'owner', waitToken or token, 'at', nowMs)
+      redis.call('HSET', stateKey, 'phase', 'waiting', 'wch', wakeChannel, 'owner', waitToken or token, 'at', now)
       return {'waiting'}
     end
     return {'ok'}
@@ -120,11 +123,11 @@ local function settle(sid, token, id, attempt, outcome, errorText, wakeChannel, 
     recordAttempt(eventKey, attempt, keep)
     redis.call('HSET', eventKey, 'st', 'failing')
   end
-  redis.call('HINCRBY', stateKey, 'failedAttempts', 1)
-  local headAttempts = redis.call('HINCRBY', stateKey, 'headAttempts', 1)
-  if not state[3] or state[3] == '' then redis.call('HSET', stateKey, 'headFailingSince', nowMs) end
-  local epoch = reschedule(stateKey, 'retry_wait', nowMs)
-  redis.call('HSET', stateKey, 'lastError', errorText, 'lastErrorAt', nowMs, 'retryOf', token .. '/' .. id, 'retryReply', headAttempts .. '/' .. epoch)
+  redis.call('HINCRBY', stateKey, 'failedAttempts', '1')
+  local headAttempts = redis.call('HINCRBY', stateKey, 'headAttempts', '1')
+  if not state[3] or state[3] == '' then redis.call('HSET', stateKey, 'headFailingSince', now) end
+  local epoch = reschedule(stateKey, 'retry_wait', now)
+  redis.call('HSET', stateKey, 'lastError', errorText, 'lastErrorAt', now, 'retryOf', token .. '/' .. id, 'retryReply', headAttempts .. '/' .. epoch)
   return {'retry', headAttempts, epoch}
 end
 

@@ -30,7 +30,7 @@ local function wake(schoolKey, stateKey, outboxKey, nowMs)
     return false
   end
   if redis.call('LLEN', outboxKey) == 0 then return false end
-  local epoch = redis.call('HINCRBY', stateKey, 'epoch', 1)
+  local epoch = redis.call('HINCRBY', stateKey, 'epoch', '1')
   redis.call('HSET', stateKey, 'sched', '1', 'phase', 'queued', 'owner', '', 'at', nowMs)
   return epoch
 end
@@ -42,14 +42,14 @@ end
 
 -- Hands the school to a new drain job (yield for fairness, or wait for a retry).
 local function reschedule(stateKey, phase, nowMs)
-  local epoch = redis.call('HINCRBY', stateKey, 'epoch', 1)
+  local epoch = redis.call('HINCRBY', stateKey, 'epoch', '1')
   redis.call('HSET', stateKey, 'sched', '1', 'phase', phase, 'owner', '', 'wch', '', 'at', nowMs)
   return epoch
 end
 
 -- Appends one attempt record (a JSON object) to the event's attempt list, keeping the last `keep`.
 local function recordAttempt(eventKey, attemptJson, keep)
-  local n = redis.call('HINCRBY', eventKey, 'n', 1)
+  local n = redis.call('HINCRBY', eventKey, 'n', '1')
   local att = redis.call('HGET', eventKey, 'att')
   if not att or att == '' then
     att = '[' .. attemptJson .. ']'
