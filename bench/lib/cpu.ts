@@ -55,7 +55,7 @@ export async function syscalls(pid: number): Promise<{ reads: number; writes: nu
   }
 }
 
-/** What the kernel counts for a process tree: CPU seconds by mode, socket system calls, context switches. */
+/** What the kernel counts for a process (all its threads): CPU seconds by mode, socket system calls, context switches. */
 export interface ProcessCounters {
   userS: number;
   systemS: number;

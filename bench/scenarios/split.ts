@@ -27,7 +27,7 @@ export const SPLIT_WORKERS = 2;
  */
 const WARMUP_EVENTS = envInt('BENCH_SPLIT_WARMUP', 20_000);
 
-/** Per delivered event, what the kernel counted for one of an arm's processes (with its children). */
+/** Per delivered event, what the kernel counted for one of an arm's processes (a forked worker is one of its own). */
 export interface ProcessPerEvent {
   role: Role;
   userUs: number;
