@@ -16,8 +16,9 @@
           value, its traceparent (false when it has none).
 ]]
 --- @include "drain-state"
+--- @include "arg-text"
 
--- now stays text: a number passed to redis.call costs a "%.17g" formatting (includes/arg-text.lua).
+-- now stays text: a number passed to redis.call costs a "%.17g" formatting (arg-text).
 local mode, check, token, batch, nowMs, eventPrefix =
   ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6]
 
@@ -43,7 +44,7 @@ if school[1] ~= 'active' then
   return {'held'}
 end
 local withTrace = ARGV[7] == '1'
-local ids = redis.call('LRANGE', KEYS[3], '0', string.format('%d', batch - 1))
+local ids = redis.call('LRANGE', KEYS[3], '0', text(batch - 1))
 if #ids == 0 then
   local channel = ARGV[8]
   if mode == 'next' and channel and channel ~= '' then
