@@ -22,7 +22,7 @@ export interface AgoraRtmRestConfig {
   customerSecret: string;
 }
 
-/** `retry`: network trouble, a timeout, 429 or 5xx; `rejected`: any other 4xx (the message is dropped). */
+/** `retry`: network trouble, a timeout, 429 or 5xx; `rejected`: every other 4xx (the message is dropped). */
 export type RtmSendOutcome =
   | { kind: 'sent' }
   | { kind: 'retry'; reason: string }

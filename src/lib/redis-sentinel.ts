@@ -51,7 +51,7 @@ function onSwitch(name: string, message: string): void {
 }
 
 /**
- * Reconnects `client` (through the Sentinels) as soon as any Sentinel announces that the primary
+ * Reconnects `client` (through the Sentinels) as soon as one of the Sentinels announces that the primary
  * changed. Without it a connection to a primary that was demoted alive (a planned failover) would
  * keep writing to it until Sentinel turns it into a replica, seconds later. One subscription per
  * Sentinel per process, dropped with the last follower.

@@ -44,7 +44,7 @@ export class ClassScripts {
     return indexedCode('settleSummary', reply, SETTLE_SUMMARY_CODES);
   }
 
-  /** hmget-many: the same fields of many classes in one call (a single Redis only: any slots). */
+  /** hmget-many: the same fields of many classes in one call (a single Redis only: keys in every slot). */
   async hmgetMany(a: { classes: readonly { sid: number; classId: number }[]; fields: readonly string[] }): Promise<(string | null)[][]> {
     const hashes = a.classes.map((c) => this.keys.classRecord(c.sid, c.classId));
     return decodeRows(await runScript(this.redis, 'hmgetMany', hashes, a.fields), hashes.length, a.fields.length);

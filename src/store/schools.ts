@@ -155,7 +155,7 @@ export class SchoolStore {
   }
 
   /**
-   * Removes what is left of a school marked `deleting` (idempotent: any step may have run
+   * Removes what is left of a school marked `deleting` (idempotent: each step may have run
    * before): the indexes, its open alerts, every key under its hash tag, then the school hash and
    * all of its drain state but the epoch, and once more any key a racing writer recreated.
    */
