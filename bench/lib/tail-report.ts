@@ -8,6 +8,7 @@ import type { CeilingResult } from '../scenarios/ceiling.js';
 import type { RelayResult } from '../scenarios/relay.js';
 import type { SinglePostResult } from '../scenarios/single-post.js';
 import type { SplitResult } from '../scenarios/split.js';
+import type { CpuPerEvent } from './cpu.js';
 import type { LatencyStages, StageFigures } from './stages.js';
 import { combine, isPlainObject, median, round } from './stats.js';
 
@@ -41,6 +42,12 @@ export interface TailReport {
   cpuUsPerEvent: number;
   baselineCpuUsPerEvent: number;
   cpuRatio: number;
+  /**
+   * The same CPU less the raw-HTTP ceiling's process µs per event (building, signing and posting a
+   * push and judging its reply, which every contender pays alike): what queueing, ordering, the log
+   * and, for classbell, the HTTP ingest add per event; per-run medians and their ratio.
+   */
+  beyondPush?: { cpuUsPerEvent: number; baselineCpuUsPerEvent: number; ratio: number };
   ceilingRatio: number;
   throughputRatio: number;
   targets: TailTarget[];
@@ -79,6 +86,16 @@ export function tailReport(runs: TailRun[]): TailReport {
   const baselineCpuUsPerEvent = perRunMedian(runs, (r) => cpuOf(r.baseline?.floodCpu));
   const cpuRatio = perRunMedian(runs, (r) => (r.relay && r.baseline ? cpuOf(r.relay.floodCpu)! / cpuOf(r.baseline.floodCpu)! : undefined));
   const ceilingRatio = perRunMedian(runs, (r) => (r.relay && r.ceiling ? r.relay.deliveredPerS / r.ceiling.deliveredPerS : undefined));
+  const overPush = (cpu: CpuPerEvent | undefined, run: TailRun) => (cpu && run.ceiling ? cpuOf(cpu)! - run.ceiling.floodCpu.benchUs : undefined);
+  const beyondPush = relay && baseline && ceiling ? {
+    cpuUsPerEvent: round(perRunMedian(runs, (r) => overPush(r.relay?.floodCpu, r))),
+    baselineCpuUsPerEvent: round(perRunMedian(runs, (r) => overPush(r.baseline?.floodCpu, r))),
+    ratio: round(perRunMedian(runs, (r) => {
+      const ours = overPush(r.relay?.floodCpu, r);
+      const theirs = overPush(r.baseline?.floodCpu, r);
+      return ours !== undefined && theirs !== undefined ? ours / theirs : undefined;
+    }), 3),
+  } : undefined;
   const throughputRatio = perRunMedian(runs, (r) => (r.relay && r.baseline ? r.relay.deliveredPerS / r.baseline.deliveredPerS : undefined));
 
   const topLevel: Record<string, unknown> = {
@@ -87,6 +104,7 @@ export function tailReport(runs: TailRun[]): TailReport {
     ...(relay && baseline ? { cpuUsPerEvent: round(cpuUsPerEvent), baselineCpuUsPerEvent: round(baselineCpuUsPerEvent), cpuRatioToBaseline: round(cpuRatio, 3) } : {}),
     ...(ceiling ? { ceilingDeliveredPerS: round(ceiling.deliveredPerS) } : {}),
     ...(ceiling && relay ? { ceilingRatio: round(ceilingRatio, 3) } : {}),
+    ...(beyondPush ? { cpuBeyondPush: beyondPush } : {}),
   };
 
   const targets: TailTarget[] = [];
@@ -122,7 +140,7 @@ export function tailReport(runs: TailRun[]): TailReport {
     ...(split ? { split: rounded(split) } : {}),
     ...(targets.length > 0 ? { targetsIssue16: targets } : {}),
   };
-  return { topLevel, scenarios, relay, baseline, ceiling, single, split, cpuUsPerEvent, baselineCpuUsPerEvent, cpuRatio, ceilingRatio, throughputRatio, targets };
+  return { topLevel, scenarios, relay, baseline, ceiling, single, split, cpuUsPerEvent, baselineCpuUsPerEvent, cpuRatio, ...(beyondPush ? { beyondPush } : {}), ceilingRatio, throughputRatio, targets };
 }
 
 type Table = (rows: (string | number)[][]) => string;
@@ -160,6 +178,7 @@ export function printTail(r: TailReport, table: Table): void {
     console.log(table([
       ['', 'classbell', 'bare BullMQ', 'ratio'],
       ['process + Redis (median of the per-run sums / ratios)', n(r.cpuUsPerEvent, 1), n(r.baselineCpuUsPerEvent, 1), n(r.cpuRatio, 3)],
+      ...(r.beyondPush ? [['less the raw push (the ceiling\'s process µs / event)', n(r.beyondPush.cpuUsPerEvent, 1), n(r.beyondPush.baselineCpuUsPerEvent, 1), n(r.beyondPush.ratio, 3)]] : []),
       ['Redis commands / event', n(relay.floodCpu.redisCallsPerEvent, 2), n(baseline.floodCpu.redisCallsPerEvent, 2), ''],
       ['Redis network bytes in / out per event', `${n(relay.floodCpu.redisNetInBytes)} / ${n(relay.floodCpu.redisNetOutBytes)}`, `${n(baseline.floodCpu.redisNetInBytes)} / ${n(baseline.floodCpu.redisNetOutBytes)}`, ''],
     ]));
