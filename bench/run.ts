@@ -98,7 +98,7 @@ async function runOnce(ctx: ScenarioContext, only: Set<ScenarioName>): Promise<R
   }
   const quiet = { ...ctx, profile: false };
   if (only.has('ceiling') && !only.has('headline')) out.ceiling = await ceilingScenario(quiet);
-  if (only.has('single')) out.single = await singlePostScenario(quiet);
+  if (only.has('single')) out.single = await singlePostScenario(only.has('headline') ? quiet : ctx);
   if (only.has('split')) out.split = await splitScenario(only.has('headline') ? quiet : ctx);
   if (only.has('ingest')) out.ingest = await ingestScenario(ctx);
   if (only.has('scale')) out.scale = await scaleScenario(quiet);

@@ -7,7 +7,7 @@
  * `npm run start:api` and two `npm run start:worker` instead (same defaults).
  */
 import { Classbell, handsUp } from '../lib/classbell.js';
-import { ClassbellProcess, type Role } from '../lib/child-classbell.js';
+import { ClassbellProcess, profileDir, readProfile, type Role } from '../lib/child-classbell.js';
 import { treeCpuSeconds } from '../lib/cpu.js';
 import type { PacedResult } from '../lib/load-protocol.js';
 import { nowEpochMs } from '../lib/receiver-protocol.js';
@@ -84,12 +84,19 @@ export async function singlePostScenario(ctx: ScenarioContext): Promise<SinglePo
   const reg = await Classbell.start('single', { workers: false });
   const redis = benchRedis();
   const procs: ClassbellProcess[] = [];
+  const profileDirs: (string | undefined)[] = [];
   const roles: Role[] = process.env.BENCH_SINGLE_SPLIT === '1' ? ['api', 'worker', 'worker'] : ['all'];
   try {
     const sids = schoolIds(ctx.schools);
     await reg.createApp();
     await reg.registerSchoolsDirect(sids, (sid) => ctx.receiver.url(sid));
-    for (const role of roles) procs.push(await ClassbellProcess.start(role, reg.prefix, {}, { startScript: true, defaults: true }));
+    for (const role of roles) {
+      // BENCH_PROFILE=1: a CPU profile of each process (with npm start, of the API process: the
+      // worker process it forks writes its own into the same directory, and one is read).
+      const dir = ctx.profile ? await profileDir() : undefined;
+      profileDirs.push(dir);
+      procs.push(await ClassbellProcess.start(role, reg.prefix, {}, { startScript: true, defaults: true, ...(dir ? { cpuProfileDir: dir } : {}) }));
+    }
     const api = procs.find((p) => p.role !== 'worker')!;
     // A connection per school, as each school's classroom server has its own.
     const job = { url: `${api.origin}/v1/events`, headers: { authorization: reg.appAuthorization, 'content-type': 'application/json' }, ratePerS, connections: sids.length, expectStatus: 202 };
@@ -146,7 +153,11 @@ export async function singlePostScenario(ctx: ScenarioContext): Promise<SinglePo
     ctx.log(`single posts: p50 / p99 ${result.p50Ms.toFixed(2)} / ${result.p99Ms.toFixed(2)} ms; classbell ${(result.classbellCpuShare * 100).toFixed(0)} % of a core, Redis ${(result.redisCpuShare * 100).toFixed(0)} %`);
     return result;
   } finally {
-    for (const p of procs.reverse()) await p.stop();
+    for (const p of [...procs].reverse()) await p.stop();
+    for (const [i, dir] of profileDirs.entries()) {
+      const profile = dir ? await readProfile(dir, 25) : undefined;
+      if (profile) ctx.log(`single posts: ${procs[i]!.role} process, CPU profile (whole life, wall-clock samples), top self time:\n${profile.total.map((f) => `  ${f.selfMs.toFixed(0).padStart(6)} ms ${String(f.percent).padStart(5)} %  ${f.fn} ${f.where}`).join('\n')}`);
+    }
     redis.disconnect();
     await reg.close();
   }
