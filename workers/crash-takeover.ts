@@ -6,8 +6,14 @@ import { ensureDrainJob, type RecoveryContext } from './drain-recovery.js';
 
 /** How often a worker looks at which worker processes are connected to Redis. */
 export const WATCH_EVERY_MS = 250;
-/** A worker must be missing from Redis's client list this many looks in a row (about a second) to count as dead: a connection that is only being re-established is back by then. */
-const MISSING_LOOKS = 4;
+/**
+ * A worker must be missing from Redis's client list at every look for this long, from the first
+ * look that missed it, to count as dead (with a look every 250 ms: four looks in a row, about a
+ * second after its death): a connection that is only being re-established is back by then. A
+ * time, not a number of looks, so looks that come closer together (a test, a timer catching up)
+ * do not shorten it.
+ */
+export const MISSING_MS = 750;
 /** Looks without finding itself in the client list before a worker gives the watch up. */
 const SELF_LOOKS = 40;
 
@@ -38,8 +44,9 @@ async function connectedWorkers(queue: Queue): Promise<Set<string> | null> {
  *
  * A process that dies (SIGKILL, OOM, a crash) has its sockets closed by the kernel, so Redis
  * drops its connections at once. Every worker looks at the connected workers every 250 ms; a
- * worker that was connected and is missing four looks in a row (about a second) is dead: a
- * connection that is only being re-established is back by then. Each school whose drain job
+ * worker that was connected and is missing at every look for 750 ms (four looks in a row, about a
+ * second after its death) is dead: a connection that is only being re-established is back by
+ * then. Each school whose drain job
  * that worker was running gets a new epoch and a new job (take-over-drain), unless the job had
  * already moved the school on, in which case the school's current job is made sure of. The dead
  * job stays active until BullMQ's stalled check returns it; run again, it finds its epoch stale.
@@ -49,6 +56,7 @@ async function connectedWorkers(queue: Queue): Promise<Set<string> | null> {
  * machine itself is gone (no socket is closed), BullMQ's lock is what takes the drains over.
  */
 export class CrashTakeover {
+  /** Workers missing from the list at every look since: name → the first look that missed it (ms). */
   private readonly missing = new Map<string, number>();
   private connected = new Set<string>();
   private seenSelf = false;
@@ -84,6 +92,7 @@ export class CrashTakeover {
   }
 
   private async lookOnce(): Promise<string[]> {
+    const atMs = Date.now();
     const now = await connectedWorkers(this.queue);
     if (!now || !now.has(this.self)) {
       // Not even this worker is listed: the list cannot be trusted (its own connection is being
@@ -105,12 +114,12 @@ export class CrashTakeover {
         this.missing.delete(name);
         continue;
       }
-      const looks = (this.missing.get(name) ?? 0) + 1;
-      if (looks >= MISSING_LOOKS) {
+      const since = this.missing.get(name) ?? atMs;
+      if (atMs - since >= MISSING_MS) {
         this.missing.delete(name);
         dead.push(name);
       } else {
-        this.missing.set(name, looks);
+        this.missing.set(name, since);
       }
     }
     this.connected = new Set([...now, ...this.missing.keys()]);

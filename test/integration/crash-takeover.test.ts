@@ -10,7 +10,7 @@ import { Worker, type Job } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBullConnection } from '../../src/lib/redis.js';
 import { QUEUE_NAME, drainJobId, type DrainJob } from '../../src/queue/jobs.js';
-import { CrashTakeover } from '../../workers/crash-takeover.js';
+import { CrashTakeover, MISSING_MS, WATCH_EVERY_MS } from '../../workers/crash-takeover.js';
 import { ACK, Receiver } from '../helpers/receiver.js';
 import { admin, createApp, createHarness, createSchool, waitFor, type Harness } from '../helpers/harness.js';
 
@@ -83,18 +83,22 @@ describe('taking over the drains of a worker process that died', () => {
     const self = new Worker(QUEUE_NAME, async () => {}, { connection: createBullConnection(h.config), prefix: h.deps.keys.bullPrefix, name: 'watcher', autorun: false });
     try {
       watch = new CrashTakeover({ ...h.deps, config: h.config, outbox: h.deps.outbox }, h.deps.scheduler.queue, 'watcher');
-      let looks = 0;
+      // Looks at the watch's own pace, for well over the time a worker must be missing.
+      const lookUntil = Date.now() + 3 * MISSING_MS;
       let seenDead: string[] = [];
-      await waitFor('ten looks that list the watcher', async () => {
+      await waitFor('looks that list the watcher', async () => {
         seenDead = seenDead.concat(await watch!.look());
-        return ++looks >= 10;
+        await new Promise((r) => setTimeout(r, WATCH_EVERY_MS));
+        return Date.now() >= lookUntil;
       });
       expect(seenDead).not.toContain('ghost-alive'); // (the first test's dead worker may be found again: its job is still active)
       const state = await h.deps.outbox.drainState(sid);
       expect(state.epoch).toBe(epoch);
       expect(state.phase).toBe('draining');
 
-      // Now it dies: once Redis has dropped its connections, two looks later its drain has a new job.
+      // Now it dies: once Redis has dropped its connections and it has been missing for
+      // MISSING_MS, its drain has a new job — however often the watch looks (here every 20 ms).
+      const diedAt = Date.now();
       await ghost!.close(true);
       ghost = undefined;
       let dead: string[] = [];
@@ -102,6 +106,7 @@ describe('taking over the drains of a worker process that died', () => {
         dead = dead.concat(await watch!.look());
         return dead.includes('ghost-alive');
       });
+      expect(Date.now() - diedAt).toBeGreaterThanOrEqual(MISSING_MS);
       expect(dead.filter((name) => name !== 'ghost-dead')).toEqual(['ghost-alive']);
       const after = await h.deps.outbox.drainState(sid);
       expect(after.epoch).toBe(epoch + 1);
