@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from '../src/lib/logger.js';
+import { masters, type RedisClient } from '../src/lib/redis.js';
 import type { DrainJob } from '../src/queue/jobs.js';
 import type { OutboxStore } from '../src/store/outbox.js';
 import { ensureDrainJob, type RecoveryContext } from './drain-recovery.js';
@@ -20,20 +21,38 @@ const SELF_LOOKS = 40;
 export interface TakeoverContext extends RecoveryContext {
   outbox: Pick<OutboxStore, 'takeOverDrain' | 'drainState'>;
   logger: Logger;
+  /** For CLIENT LIST on every master. */
+  redis: RedisClient;
 }
 
 /**
- * The names of the BullMQ workers connected to Redis now. BullMQ names each worker's blocking
- * connection `<prefix>:<queue>:w:<worker name>`; `Queue.getWorkers` reads them off CLIENT LIST
- * (on a Cluster, off the node holding the queue). Null when the server does not tell (CLIENT LIST
- * refused, or a provider that hides client names).
+ * The names of the BullMQ workers of `queue` connected to Redis now. BullMQ names each worker's
+ * blocking connection `<prefix>:<base64 of the queue name>:w:<worker name>`, and every connection
+ * of it on a Cluster (ioredis opens one per node, each when a command first needs that node).
+ * So a worker counts as connected when any master lists it: on a Cluster the node holding the
+ * queue lists only the workers that have blocked there since their connection was last opened —
+ * a busy worker, or one whose blocking connection BullMQ just reset, may be listed only on
+ * another node (`Queue.getWorkers` reads one node, and took such a worker for gone). A process
+ * that dies has every socket closed, so it leaves every list. Null when the server does not tell
+ * (CLIENT LIST refused).
  */
-async function connectedWorkers(queue: Queue): Promise<Set<string> | null> {
-  const clients = (await queue.getWorkers()) as { rawname?: string }[];
+export async function connectedWorkers(redis: RedisClient, queue: Pick<Queue, 'name' | 'opts'>): Promise<Set<string> | null> {
+  const marker = `${queue.opts.prefix ?? 'bull'}:${Buffer.from(queue.name).toString('base64')}:w:`;
+  let lists: string[];
+  try {
+    lists = await Promise.all(masters(redis).map((node) => node.client('LIST') as Promise<string>));
+  } catch {
+    return null;
+  }
   const names = new Set<string>();
-  for (const client of clients) {
-    const at = client.rawname?.lastIndexOf(':w:') ?? -1;
-    if (at >= 0) names.add(client.rawname!.slice(at + 3));
+  for (const list of lists) {
+    for (const line of list.split('\n')) {
+      const at = line.indexOf(` name=${marker}`);
+      if (at < 0) continue;
+      const start = at + 6 + marker.length;
+      const end = line.indexOf(' ', start);
+      names.add(line.slice(start, end < 0 ? undefined : end));
+    }
   }
   return names;
 }
@@ -93,7 +112,7 @@ export class CrashTakeover {
 
   private async lookOnce(): Promise<string[]> {
     const atMs = Date.now();
-    const now = await connectedWorkers(this.queue);
+    const now = await connectedWorkers(this.ctx.redis, this.queue);
     if (!now || !now.has(this.self)) {
       // Not even this worker is listed: the list cannot be trusted (its own connection is being
       // re-established, or the server hides names). Give up after a while if it never was.

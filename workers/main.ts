@@ -113,7 +113,7 @@ export function startWorkers(deps: Deps): RunningWorkers {
     },
   );
   // Drains of a worker process that died are taken over as soon as its connections are gone.
-  const takeover = new CrashTakeover(ctx, deps.scheduler.queue, workerName()).start();
+  const takeover = new CrashTakeover({ ...ctx, redis: deps.redis }, deps.scheduler.queue, workerName()).start();
   worker.on('failed', (job, error) => logger.error('job failed', { jobId: job?.id, name: job?.name, error: error.message }));
   worker.on('error', (error) => logger.warn('worker problem', { error: error.message }));
   const onError = (error: unknown) => logger.warn('maintenance task failed', { error: error instanceof Error ? error.message : String(error) });

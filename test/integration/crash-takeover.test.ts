@@ -10,7 +10,8 @@ import { Worker, type Job } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBullConnection } from '../../src/lib/redis.js';
 import { QUEUE_NAME, drainJobId, type DrainJob } from '../../src/queue/jobs.js';
-import { CrashTakeover, MISSING_MS, WATCH_EVERY_MS } from '../../workers/crash-takeover.js';
+import { CrashTakeover, MISSING_MS, WATCH_EVERY_MS, connectedWorkers } from '../../workers/crash-takeover.js';
+import { masters } from '../../src/lib/redis.js';
 import { ACK, Receiver } from '../helpers/receiver.js';
 import { admin, createApp, createHarness, createSchool, waitFor, type Harness } from '../helpers/harness.js';
 
@@ -73,6 +74,28 @@ describe('taking over the drains of a worker process that died', () => {
     // Only the takeover explains the push: the dead job is still active (its lock has not lapsed).
     expect(await h.deps.scheduler.queue.getJobState(drainJobId(sid, epoch))).toBe('active');
     await waitFor('acknowledged', async () => (await request(h.app).get(`/v1/schools/${sid}/stats`).set(admin)).body.delivered === 1);
+  });
+
+  it('counts a worker connected whichever master lists it (on a Cluster, not only the queue\'s node)', async () => {
+    // A worker's connections on a Cluster open node by node, when a command first needs the node:
+    // a busy worker may have none on the node that holds the queue. One named connection per
+    // master, as BullMQ names a worker's: each must be found.
+    const queue = h.deps.scheduler.queue;
+    const marker = `${queue.opts.prefix}:${Buffer.from(queue.name).toString('base64')}:w:`;
+    const nodes = masters(h.deps.redis);
+    const named = nodes.map((node, i) => node.duplicate({ connectionName: `${marker}elsewhere-${i}`, enableOfflineQueue: true }));
+    try {
+      await Promise.all(named.map((c) => c.ping()));
+      const names = await connectedWorkers(h.deps.redis, queue);
+      for (let i = 0; i < nodes.length; i++) expect(names).toContain(`elsewhere-${i}`);
+      // Only this queue's workers, by their names alone.
+      expect([...names!].some((n) => n.includes(':'))).toBe(false);
+    } finally {
+      await Promise.all(named.map((c) => c.quit()));
+    }
+    // Their connections closed: listed nowhere.
+    await waitFor('the closed connections leave every list', async () =>
+      [...(await connectedWorkers(h.deps.redis, queue))!].every((n) => !n.startsWith('elsewhere-')));
   });
 
   it('leaves a worker that is still connected alone, however long its push takes', async () => {
