@@ -17,6 +17,8 @@ export const WATCH_EVERY_MS = 250;
 export const MISSING_MS = 750;
 /** Looks without finding itself in the client list before a worker gives the watch up. */
 const SELF_LOOKS = 40;
+/** CLIENT LIST refused for good (a provider that disables or restricts it), not a passing error. */
+const REFUSED = /unknown command|unknown subcommand|NOPERM|not allowed|disabled/i;
 
 export interface TakeoverContext extends RecoveryContext {
   outbox: Pick<OutboxStore, 'takeOverDrain' | 'drainState'>;
@@ -34,15 +36,16 @@ export interface TakeoverContext extends RecoveryContext {
  * a busy worker, or one whose blocking connection BullMQ just reset, may be listed only on
  * another node (`Queue.getWorkers` reads one node, and took such a worker for gone). A process
  * that dies has every socket closed, so it leaves every list. Null when the server does not tell
- * (CLIENT LIST refused).
+ * (CLIENT LIST refused); any other error is thrown (the look is logged and the next one tries again).
  */
-export async function connectedWorkers(redis: RedisClient, queue: Pick<Queue, 'name' | 'opts'>): Promise<Set<string> | null> {
+export async function connectedWorkers(redis: RedisClient, queue: { name: string; opts: { prefix?: string | undefined } }): Promise<Set<string> | null> {
   const marker = `${queue.opts.prefix ?? 'bull'}:${Buffer.from(queue.name).toString('base64')}:w:`;
   let lists: string[];
   try {
     lists = await Promise.all(masters(redis).map((node) => node.client('LIST') as Promise<string>));
-  } catch {
-    return null;
+  } catch (error) {
+    if (error instanceof Error && REFUSED.test(error.message)) return null;
+    throw error;
   }
   const names = new Set<string>();
   for (const list of lists) {
@@ -65,10 +68,10 @@ export async function connectedWorkers(redis: RedisClient, queue: Pick<Queue, 'n
  * drops its connections at once. Every worker looks at the connected workers every 250 ms; a
  * worker that was connected and is missing at every look for 750 ms (four looks in a row, about a
  * second after its death) is dead: a connection that is only being re-established is back by
- * then. Each school whose drain job
- * that worker was running gets a new epoch and a new job (take-over-drain), unless the job had
- * already moved the school on, in which case the school's current job is made sure of. The dead
- * job stays active until BullMQ's stalled check returns it; run again, it finds its epoch stale.
+ * then. Each school whose drain job that worker was running gets a new epoch and a new job
+ * (take-over-drain), unless the job had already moved the school on, in which case the school's
+ * current job is made sure of. The dead job stays active until BullMQ's stalled check returns
+ * it; run again, it finds its epoch stale.
  *
  * A worker that only lost its connection for a moment is fenced like one whose lock lapsed: its
  * next settle finds another owner and it stops. Where Redis does not list clients, or when the

@@ -26,11 +26,12 @@ function track(port: number, child: ChildProcess): Server {
 
 /**
  * An in-memory redis-server (no AOF, no snapshots) on 127.0.0.1:`port`, replicating `primaryPort`
- * if given. DEBUG is allowed from loopback, so tests can pause it (DEBUG SLEEP).
+ * if given, with `extraArgs` on its command line. DEBUG is allowed from loopback, so tests can
+ * pause it (DEBUG SLEEP).
  */
-export function startRedis(port: number, dir: string, primaryPort?: number): Server {
+export function startRedis(port: number, dir: string, primaryPort?: number, extraArgs: string[] = []): Server {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--dbfilename', `dump-${port}.rdb`,
-    '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--enable-debug-command', 'local'];
+    '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--enable-debug-command', 'local', ...extraArgs];
   if (primaryPort !== undefined) args.push('--replicaof', '127.0.0.1', String(primaryPort));
   return track(port, spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
 }
