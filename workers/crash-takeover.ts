@@ -27,6 +27,13 @@ export interface TakeoverContext extends RecoveryContext {
   redis: RedisClient;
 }
 
+type QueueName = { name: string; opts: { prefix?: string | undefined } };
+
+/** What BullMQ puts before a worker's name in its connections' names: `<prefix>:<base64 of the queue name>:w:`. */
+export function workerConnectionPrefix(queue: QueueName): string {
+  return `${queue.opts.prefix ?? 'bull'}:${Buffer.from(queue.name).toString('base64')}:w:`;
+}
+
 /**
  * The names of the BullMQ workers of `queue` connected to Redis now. BullMQ names each worker's
  * blocking connection `<prefix>:<base64 of the queue name>:w:<worker name>`, and every connection
@@ -38,8 +45,8 @@ export interface TakeoverContext extends RecoveryContext {
  * that dies has every socket closed, so it leaves every list. Null when the server does not tell
  * (CLIENT LIST refused); any other error is thrown (the look is logged and the next one tries again).
  */
-export async function connectedWorkers(redis: RedisClient, queue: { name: string; opts: { prefix?: string | undefined } }): Promise<Set<string> | null> {
-  const marker = `${queue.opts.prefix ?? 'bull'}:${Buffer.from(queue.name).toString('base64')}:w:`;
+export async function connectedWorkers(redis: RedisClient, queue: QueueName): Promise<Set<string> | null> {
+  const marker = workerConnectionPrefix(queue);
   let lists: string[];
   try {
     lists = await Promise.all(masters(redis).map((node) => node.client('LIST') as Promise<string>));

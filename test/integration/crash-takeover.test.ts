@@ -10,7 +10,7 @@ import { Worker, type Job } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBullConnection } from '../../src/lib/redis.js';
 import { QUEUE_NAME, drainJobId, type DrainJob } from '../../src/queue/jobs.js';
-import { CrashTakeover, MISSING_MS, WATCH_EVERY_MS, connectedWorkers } from '../../workers/crash-takeover.js';
+import { CrashTakeover, MISSING_MS, WATCH_EVERY_MS, connectedWorkers, workerConnectionPrefix } from '../../workers/crash-takeover.js';
 import { masters } from '../../src/lib/redis.js';
 import { ACK, Receiver } from '../helpers/receiver.js';
 import { admin, createApp, createHarness, createSchool, waitFor, type Harness } from '../helpers/harness.js';
@@ -81,7 +81,7 @@ describe('taking over the drains of a worker process that died', () => {
     // a busy worker may have none on the node that holds the queue. One named connection per
     // master, as BullMQ names a worker's: each must be found.
     const queue = h.deps.scheduler.queue;
-    const marker = `${queue.opts.prefix}:${Buffer.from(queue.name).toString('base64')}:w:`;
+    const marker = workerConnectionPrefix(queue);
     const nodes = masters(h.deps.redis);
     const named = nodes.map((node, i) => node.duplicate({ connectionName: `${marker}elsewhere-${i}`, enableOfflineQueue: true }));
     try {
