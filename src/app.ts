@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
 import { adminRouter } from './admin/router.js';
 import { SessionStore } from './admin/sessions.js';
@@ -12,6 +13,7 @@ import { deliveriesRouter } from './api/deliveries.js';
 import { docsRouter } from './api/docs.js';
 import { errorHandler, requestId } from './api/error-handler.js';
 import { eventsRouter } from './api/events.js';
+import { ingestFastPath } from './api/ingest-fast-path.js';
 import { healthRouter } from './api/health.js';
 import { pingRedis } from './store/health.js';
 import { roomsRouter } from './api/rooms.js';
@@ -24,7 +26,14 @@ import { metricsTokens } from './config.js';
 import type { Deps } from './deps.js';
 import { AppError, unauthorized } from './lib/errors.js';
 
-/** Builds the HTTP app; never listens (tests drive it in-process). */
+/** express's request entry point, which the app function calls for every request. */
+type Handle = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
+
+/**
+ * Builds the HTTP app; never listens (tests drive it in-process). POST /v1/events, when the
+ * ingest's fast path can take it, is answered before express's machinery starts
+ * (src/api/ingest-fast-path.ts); every other request goes through express as usual.
+ */
 export function buildApp(deps: Deps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -56,5 +65,10 @@ export function buildApp(deps: Deps): Express {
   app.use('/scenario/meeting', scenarioRouter(deps, auth));
   app.use((req, _res, next) => next(new AppError('not_found', 404, `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(deps.logger));
+  const fast = ingestFastPath(deps, auth);
+  const expressHandle = (app as unknown as { handle: Handle }).handle.bind(app);
+  (app as unknown as { handle: Handle }).handle = (req, res, next) => {
+    if (!fast.serve(req, res)) expressHandle(req, res, next);
+  };
   return app;
 }

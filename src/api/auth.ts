@@ -51,6 +51,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export interface Authenticator {
   /** Middleware: sets res.locals.principal, or answers 401 for a credential that does not check out. */
   middleware(req: Request, res: Response, next: NextFunction): Promise<void>;
+  /** The app of an Authorization header this process has already proven (its login cache), else undefined. */
+  cachedApp(header: string | undefined): App | undefined;
   forgetApp(appId: string): void;
 }
 
@@ -106,6 +108,7 @@ export function createAuthenticator(
       res.locals.principal = principal;
       next();
     },
+    cachedApp: cachedAppOf,
     forgetApp: (appId) => cache.forget(appId),
   };
 }

@@ -10,6 +10,9 @@ import type { Authenticator } from './auth.js';
  */
 export const jsonBody: RequestHandler = express.json({ limit: '1mb', strict: true });
 
+/** jsonBody's limit in bytes ('1mb' to body-parser). */
+export const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
+
 /**
  * Room calls, from headers only, before their body is read: room entry (`entryPath` below the
  * router this is mounted on) needs the app's Basic

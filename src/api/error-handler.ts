@@ -1,12 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { AppError, unavailable } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 
+/** A request's id: its X-Request-Id when sane, else a new one. */
+export function requestIdFor(req: Pick<IncomingMessage, 'headers'>): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && /^[\w.:-]{1,64}$/.test(given) ? given : randomUUID();
+}
+
 /** Gives every request an id (kept from X-Request-Id when sane) for logs and error bodies. */
 export const requestId: RequestHandler = (req, res, next) => {
-  const given = req.headers['x-request-id'];
-  const id = typeof given === 'string' && /^[\w.:-]{1,64}$/.test(given) ? given : randomUUID();
+  const id = requestIdFor(req);
   res.locals.requestId = id;
   res.setHeader('x-request-id', id);
   next();
@@ -49,25 +55,53 @@ export function closeIfBodyUnread(req: Request, res: Response): void {
   if (hasBody && !req.complete) res.setHeader('connection', 'close');
 }
 
+/** The answer to an error: status, extra headers and the `{error: {…}}` body. */
+export interface ErrorReply {
+  status: number;
+  headers: Record<string, string>;
+  body: { error: { code: string; message: string; details?: unknown; requestId: string | undefined } };
+}
+
+/** What the error renderer knows of the request (for its logs and body-parser's errors). */
+export interface ErrorContext {
+  method: string;
+  path: string;
+  contentEncoding: string | undefined;
+}
+
+/**
+ * The one mapping of every error onto an answer (express's error handler and the ingest's fast
+ * path both send it): an AppError as it is, body-parser's and Redis's errors onto their AppError,
+ * anything else a logged 500.
+ */
+export function errorReply(logger: Logger, error: unknown, request: ErrorContext, requestIdValue: string | undefined): ErrorReply {
+  const headers: Record<string, string> = {};
+  let appError = error instanceof AppError ? error : fromBodyParser(error, request.contentEncoding);
+  if (!appError && isRedisUnavailable(error)) {
+    logger.warn('storage unavailable', { requestId: requestIdValue, path: request.path, error: (error as Error).message });
+    appError = unavailable();
+    headers['retry-after'] = '1';
+  }
+  if (!appError) {
+    logger.error('unhandled error', { requestId: requestIdValue, method: request.method, path: request.path, error: error instanceof Error ? error.stack : String(error) });
+    appError = new AppError('internal', 500, 'internal error');
+  }
+  Object.assign(headers, appError.headers);
+  return {
+    status: appError.status,
+    headers,
+    body: { error: { code: appError.code, message: appError.message, ...(appError.details !== undefined ? { details: appError.details } : {}), requestId: requestIdValue } },
+  };
+}
+
 /** One renderer for every error: `{error: {code, message, details?, requestId}}`. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const requestIdValue = res.locals.requestId as string | undefined;
-    let appError = error instanceof AppError ? error : fromBodyParser(error, req.headers['content-encoding']);
-    if (!appError && isRedisUnavailable(error)) {
-      logger.warn('storage unavailable', { requestId: requestIdValue, path: req.path, error: (error as Error).message });
-      appError = unavailable();
-      res.setHeader('retry-after', '1');
-    }
-    if (!appError) {
-      logger.error('unhandled error', { requestId: requestIdValue, method: req.method, path: req.path, error: error instanceof Error ? error.stack : String(error) });
-      appError = new AppError('internal', 500, 'internal error');
-    }
+    const reply = errorReply(logger, error, { method: req.method, path: req.path, contentEncoding: req.headers['content-encoding'] }, requestIdValue);
     if (res.headersSent) return;
     closeIfBodyUnread(req, res);
-    for (const [name, value] of Object.entries(appError.headers ?? {})) res.setHeader(name, value);
-    res.status(appError.status).json({
-      error: { code: appError.code, message: appError.message, ...(appError.details !== undefined ? { details: appError.details } : {}), requestId: requestIdValue },
-    });
+    for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
+    res.status(reply.status).json(reply.body);
   };
 }

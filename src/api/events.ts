@@ -33,6 +33,7 @@ export function eventsRouter(deps: Deps): Router {
   const router = Router();
 
   router.post('/', async (req, res) => {
+    deps.metrics.ingestRequests.inc({ path: 'express' });
     const app = requireApp(res);
     const tracing = deps.tracing;
     const outcome = tracing === undefined

@@ -15,6 +15,10 @@ export class Metrics {
   readonly eventsIngested = new Counter({
     name: 'classbell_events_ingested_total', help: 'Events accepted by type', labelNames: ['type'] as const, registers: [this.registry],
   });
+  readonly ingestRequests = new Counter({
+    name: 'classbell_ingest_requests_total', help: 'POST /v1/events requests by the path that served them: fast (src/api/ingest-fast-path.ts) or express',
+    labelNames: ['path'] as const, registers: [this.registry],
+  });
   readonly pushes = new Counter({
     name: 'classbell_pushes_total', help: 'Push attempts by outcome', labelNames: ['outcome'] as const, registers: [this.registry],
   });
