@@ -139,7 +139,7 @@ describe('POST /v1/events: the fast path answers as the express route does', () 
     expect(await served(fast)).toEqual({ fast: between.fast + 1, express: between.express });
   });
 
-  it('leaves a wrong password to express: 401, and the per-IP failure count', async () => {
+  it('leaves a credential it has not proven to express: a wrong password gets the route\'s 401', async () => {
     const wrong = { ...fast, auth: `Basic ${Buffer.from('nobody:wrong').toString('base64')}` };
     const before = await served(fast);
     const answer = await post(wrong, '/v1/events', json(handsUp(301, 1)), JSON_TYPE);
