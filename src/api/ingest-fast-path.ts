@@ -48,7 +48,7 @@ export function ingestFastPath(deps: Deps, auth: Pick<Authenticator, 'cachedApp'
     return auth.cachedApp(headers.authorization);
   }
 
-  async function answer(req: IncomingMessage, res: ServerResponse, app: App, requestId: string, body: string): Promise<void> {
+  async function answer(res: ServerResponse, app: App, requestId: string, body: string): Promise<void> {
     try {
       const outcome = await ingestFromApp(deps, app, parseJsonBody(body));
       send(res, 202, outcome);
@@ -69,7 +69,13 @@ export function ingestFastPath(deps: Deps, auth: Pick<Authenticator, 'cachedApp'
       res.setHeader('x-request-id', requestId);
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => void answer(req, res, app, requestId, decodeUtf8(chunks)));
+      req.on('end', () => {
+        // answer() renders every error itself; this only guards against one in the rendering.
+        answer(res, app, requestId, decodeUtf8(chunks)).catch((error: unknown) => {
+          deps.logger.error('ingest fast path failed to answer', { requestId, error: error instanceof Error ? error.message : String(error) });
+          res.destroy();
+        });
+      });
       // The client went away mid-body: nobody to answer.
       req.on('error', () => res.destroy());
       return true;
