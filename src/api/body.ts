@@ -3,15 +3,15 @@ import { tokenUserId } from '../services/rooms.js';
 import { unauthorized } from '../lib/errors.js';
 import type { Authenticator } from './auth.js';
 
+/** The largest JSON body read (after decompression); the ingest's fast path takes no larger one. */
+export const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
+
 /**
  * The JSON body parser (1 MiB after decompression). It is mounted behind each router's credential
  * check, so an unauthenticated request is answered 401 from its headers, before a byte of its body
  * is read (and the error handler then closes the connection instead of draining the body).
  */
-export const jsonBody: RequestHandler = express.json({ limit: '1mb', strict: true });
-
-/** jsonBody's limit in bytes ('1mb' to body-parser). */
-export const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
+export const jsonBody: RequestHandler = express.json({ limit: JSON_BODY_LIMIT_BYTES, strict: true });
 
 /**
  * Room calls, from headers only, before their body is read: room entry (`entryPath` below the

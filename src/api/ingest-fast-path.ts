@@ -36,9 +36,11 @@ export interface IngestFastPath {
 }
 
 export function ingestFastPath(deps: Deps, auth: Pick<Authenticator, 'cachedApp'>): IngestFastPath {
+  const traced = deps.tracing !== undefined;
+  const served = deps.metrics.ingestRequests.labels({ path: 'fast' });
   /** The app whose request this path may take, from the headers alone. */
   function eligible(req: IncomingMessage): App | undefined {
-    if (req.method !== 'POST' || req.url !== INGEST_PATH || deps.tracing !== undefined) return undefined;
+    if (traced || req.method !== 'POST' || req.url !== INGEST_PATH) return undefined;
     const headers = req.headers;
     if (headers['transfer-encoding'] !== undefined || headers['content-encoding'] !== undefined) return undefined;
     const length = headers['content-length'];
@@ -64,7 +66,7 @@ export function ingestFastPath(deps: Deps, auth: Pick<Authenticator, 'cachedApp'
     serve(req, res) {
       const app = eligible(req);
       if (app === undefined) return false;
-      deps.metrics.ingestRequests.inc({ path: 'fast' });
+      served.inc();
       const requestId = requestIdFor(req);
       res.setHeader('x-request-id', requestId);
       const chunks: Buffer[] = [];
